@@ -1,0 +1,143 @@
+package scenario
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/fieldpath"
+)
+
+// checkSteps validates what lives inside strings: field paths, regular
+// expressions, and the rule that only scenarios needing "control" touch
+// the control API.
+func checkSteps(sc Scenario, report func(loc []string, msg string)) {
+	control := contains(sc.Needs, "control")
+	for i, st := range sc.Steps {
+		at := func(rest ...string) []string { return append([]string{"steps", fmt.Sprint(i)}, rest...) }
+		if st.Control != nil && !control {
+			report(at("control"), `a control step needs "control" in needs`)
+		}
+		if st.Poll != nil && st.Poll.AdvanceClock > 0 && !control {
+			report(at("poll", "advanceClock"), `advanceClock needs "control" in needs`)
+		}
+		for _, req := range []struct {
+			r   *Request
+			loc []string
+		}{{st.Request, at("request")}, {pollRequest(st.Poll), at("poll", "request")}} {
+			if req.r == nil {
+				continue
+			}
+			if strings.HasPrefix(req.r.Path, "/_sandbox") && !control {
+				report(append(req.loc, "path"), `requests to /_sandbox need "control" in needs`)
+			}
+			checkBodyEdits(req.r, req.loc, report)
+		}
+		checkExpect(st.Expect, at("expect"), report)
+		if st.Poll != nil {
+			checkExpect(&st.Poll.Until, at("poll", "until"), report)
+		}
+		for name, c := range st.Capture {
+			if c.JSON != "" {
+				checkPath(c.JSON, at("capture", name, "json"), report)
+			}
+		}
+		if st.Lifecycle != nil {
+			checkPath(st.Lifecycle.Path, at("lifecycle", "path"), report)
+		}
+	}
+}
+
+func pollRequest(p *Poll) *Request {
+	if p == nil {
+		return nil
+	}
+	return &p.Request
+}
+
+func checkBodyEdits(r *Request, loc []string, report func([]string, string)) {
+	if (len(r.Set) > 0 || len(r.Omit) > 0) && r.JSON == nil {
+		report(loc, "set and omit edit the json body; this request has none")
+	}
+	for i, p := range r.Omit {
+		checkPath(p, append(loc, "omit", fmt.Sprint(i)), report)
+	}
+	for _, p := range sortedKeys(r.Set) {
+		checkPath(p, append(loc, "set", p), report)
+	}
+}
+
+func checkExpect(e *Expect, loc []string, report func([]string, string)) {
+	if e == nil {
+		return
+	}
+	for _, p := range sortedKeys(e.JSON) {
+		checkPath(p, append(loc, "json", p), report)
+		checkMatcher(e.JSON[p], append(loc, "json", p), report)
+	}
+	for _, h := range sortedKeys(e.Headers) {
+		checkMatcher(e.Headers[h], append(loc, "headers", h), report)
+	}
+	if e.Body != nil {
+		checkMatcher(*e.Body, append(loc, "body"), report)
+	}
+}
+
+func checkMatcher(m Matcher, loc []string, report func([]string, string)) {
+	if m.Matches != "" && len(FindReferences(m.Matches)) == 0 {
+		if _, err := regexp.Compile(m.Matches); err != nil {
+			report(append(loc, "matches"), "bad regular expression: "+err.Error())
+		}
+	}
+	if m.Length != nil {
+		checkMatcher(*m.Length, append(loc, "length"), report)
+	}
+}
+
+func checkPath(p string, loc []string, report func([]string, string)) {
+	if len(FindReferences(p)) > 0 {
+		return // resolved when the step runs
+	}
+	if _, err := fieldpath.Parse(p); err != nil {
+		report(loc, err.Error())
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// expand turns a data-driven scenario into one scenario per case, with
+// IDs `<id>/<case>`; the case name is the `case` value, or the case's
+// values joined by "-".
+func expand(sc Scenario) []Scenario {
+	if len(sc.Each) == 0 {
+		return []Scenario{sc}
+	}
+	out := make([]Scenario, 0, len(sc.Each))
+	for _, c := range sc.Each {
+		one := sc
+		one.Each = nil
+		one.Case = c
+		one.ID = sc.ID + "/" + caseName(c)
+		out = append(out, one)
+	}
+	return out
+}
+
+func caseName(c map[string]any) string {
+	if name, ok := c["case"].(string); ok {
+		return name
+	}
+	parts := make([]string, 0, len(c))
+	for _, k := range sortedKeys(c) {
+		parts = append(parts, fmt.Sprint(c[k]))
+	}
+	return strings.Join(parts, "-")
+}

@@ -1,0 +1,224 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Library is a loaded, validated and expanded set of scenarios.
+type Library struct {
+	// Scenarios are sorted by ID, one per case of data-driven scenarios.
+	Scenarios []Scenario
+	// Fragments are the shared values of `_*.yaml` files, reachable as
+	// ${fragments.<name>} (e.g. a valid order body that cases then edit).
+	Fragments map[string]any
+}
+
+// Load reads every *.yaml file of fsys (recursively). Files whose name
+// starts with `_` hold fragments; the others hold one scenario each. root
+// prefixes file names in messages, so that they are clickable. All
+// problems of all files are returned together as a *LoadError.
+func Load(fsys fs.FS, root string) (*Library, error) {
+	files, err := yamlFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	sch, err := compileSchema()
+	if err != nil {
+		return nil, err
+	}
+	lib := &Library{Fragments: map[string]any{}}
+	var problems []Problem
+	for _, name := range files {
+		if strings.HasPrefix(path.Base(name), "_") {
+			problems = append(problems, loadFragments(fsys, name, path.Join(root, name), lib.Fragments)...)
+		}
+	}
+	for _, name := range files {
+		if strings.HasPrefix(path.Base(name), "_") {
+			continue
+		}
+		scs, probs := loadScenario(fsys, name, path.Join(root, name), sch, lib.Fragments)
+		problems = append(problems, probs...)
+		lib.Scenarios = append(lib.Scenarios, scs...)
+	}
+	problems = append(problems, duplicateIDs(lib.Scenarios)...)
+	if len(problems) > 0 {
+		return nil, &LoadError{Problems: problems}
+	}
+	sort.Slice(lib.Scenarios, func(i, j int) bool { return lib.Scenarios[i].ID < lib.Scenarios[j].ID })
+	return lib, nil
+}
+
+func yamlFiles(fsys fs.FS) ([]string, error) {
+	var files []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading scenarios: %w", err)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, errors.New("reading scenarios: no *.yaml files found")
+	}
+	return files, nil
+}
+
+// decodeYAML reads one YAML document strictly (duplicate keys are errors)
+// and returns it as JSON values, the form both the schema and the engine use.
+func decodeYAML(data []byte, display string) (any, []Problem) {
+	var tree any
+	if err := yaml.UnmarshalWithOptions(data, &tree, yaml.Strict()); err != nil {
+		return nil, []Problem{yamlProblem(display, err)}
+	}
+	raw, err := json.Marshal(tree)
+	if err != nil {
+		return nil, []Problem{{File: display, Message: "not representable as JSON: " + err.Error()}}
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, []Problem{{File: display, Message: err.Error()}}
+	}
+	return doc, nil
+}
+
+func yamlProblem(display string, err error) Problem {
+	var yerr yaml.Error
+	if errors.As(err, &yerr) {
+		p := Problem{File: display, Message: yerr.GetMessage()}
+		if tk := yerr.GetToken(); tk != nil && tk.Position != nil {
+			p.Line = tk.Position.Line
+		}
+		return p
+	}
+	return Problem{File: display, Message: err.Error()}
+}
+
+func loadFragments(fsys fs.FS, name, display string, into map[string]any) []Problem {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return []Problem{{File: display, Message: err.Error()}}
+	}
+	doc, probs := decodeYAML(data, display)
+	if probs != nil {
+		return probs
+	}
+	top, ok := doc.(map[string]any)
+	frags, ok2 := top["fragments"].(map[string]any)
+	if !ok || !ok2 || len(top) != 1 {
+		return []Problem{{File: display, Line: 1, Message: "a fragments file holds exactly one key, fragments: {name: value}"}}
+	}
+	var problems []Problem
+	lines := indexLines(data)
+	for k, v := range frags {
+		if _, dup := into[k]; dup {
+			problems = append(problems, Problem{File: display, Line: lines.lineOf([]string{"fragments", k}),
+				Field: "fragments." + k, Message: "fragment defined twice"})
+		}
+		into[k] = v
+	}
+	return problems
+}
+
+// loadScenario validates one file and returns its scenario (expanded per
+// case) or the problems found.
+func loadScenario(fsys fs.FS, name, display string, sch *schema, fragments map[string]any) ([]Scenario, []Problem) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, []Problem{{File: display, Message: err.Error()}}
+	}
+	doc, probs := decodeYAML(data, display)
+	if probs != nil {
+		return nil, probs
+	}
+	lines := indexLines(data)
+	if probs := sch.validate(display, doc, lines); probs != nil {
+		return nil, probs
+	}
+	var sc Scenario
+	raw, _ := json.Marshal(doc)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sc); err != nil {
+		return nil, []Problem{{File: display, Line: 1, Message: err.Error()}}
+	}
+	sc.Source = Source{File: display, Line: lines.lineOf([]string{"id"})}
+	for i := range sc.Steps {
+		sc.Steps[i].Line = lines.lineOf([]string{"steps", fmt.Sprint(i)})
+	}
+	if probs := checkScenario(sc, doc, display, lines, fragments); probs != nil {
+		return nil, probs
+	}
+	return expand(sc), nil
+}
+
+// checkScenario finds what the schema cannot: references to unknown
+// variables, cases, fragments or credentials, and bad field paths.
+func checkScenario(sc Scenario, doc any, display string, lines lineIndex, fragments map[string]any) []Problem {
+	var problems []Problem
+	report := func(loc []string, msg string) {
+		problems = append(problems, Problem{File: display, Line: lines.lineOf(loc), Field: fieldString(loc), Message: msg})
+	}
+	scope := refScope{vars: map[string]bool{}, each: map[string]bool{}, fragments: fragments}
+	for _, st := range sc.Steps {
+		for name := range st.Capture {
+			scope.vars[name] = true
+		}
+	}
+	for i, c := range sc.Each {
+		if i == 0 {
+			for k := range c {
+				scope.each[k] = true
+			}
+			continue
+		}
+		if !sameKeys(c, sc.Each[0]) {
+			report([]string{"each", fmt.Sprint(i)}, "every case must have the same keys as the first")
+		}
+	}
+	checkReferences(doc, nil, scope, report)
+	checkSteps(sc, report)
+	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
+	return problems
+}
+
+func sameKeys(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func duplicateIDs(scs []Scenario) []Problem {
+	first := map[string]Source{}
+	var problems []Problem
+	for _, sc := range scs {
+		if prev, ok := first[sc.ID]; ok {
+			problems = append(problems, Problem{File: sc.Source.File, Line: sc.Source.Line, Field: "id",
+				Message: fmt.Sprintf("id %q already used at %s", sc.ID, prev)})
+			continue
+		}
+		first[sc.ID] = sc.Source
+	}
+	return problems
+}

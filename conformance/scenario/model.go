@@ -1,0 +1,211 @@
+// Package scenario is the format of conformance scenarios: YAML files, each
+// stating one requirement of a marketplace API in RFC 2119 words and the
+// steps that check it against any implementation. The package loads a
+// directory of them, rejects a wrong one with its file, line and field, and
+// expands data-driven scenarios (`each`) into one scenario per case.
+//
+// The format is described by the JSON Schema in scenario.schema.json (also
+// usable by editors); conformance/README.md documents every step kind.
+package scenario
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Scenario is one checkable requirement.
+type Scenario struct {
+	// ID is stable across releases so that reports can be compared; a case of
+	// a data-driven scenario gets `<id>/<case>`.
+	ID string `json:"id"`
+	// Title is a one-line summary for people.
+	Title string `json:"title"`
+	// Requirement is the sentence the target must satisfy (RFC 2119 words).
+	Requirement string `json:"requirement"`
+	// Reference points at the source of the requirement.
+	Reference string `json:"reference,omitempty"`
+	// API names the marketplace API, which selects the OpenAPI document.
+	API string `json:"api"`
+	// Labels become Ginkgo labels and feed --label-filter.
+	Labels []string `json:"labels,omitempty"`
+	// Needs lists capabilities the target must offer (e.g. "control").
+	Needs []string `json:"needs,omitempty"`
+	// Each holds the cases of a data-driven scenario before expansion.
+	Each []map[string]any `json:"each,omitempty"`
+	// Steps run in order; the first failing step ends the scenario.
+	Steps []Step `json:"steps"`
+
+	// Case holds the values of this expansion of Each (nil otherwise).
+	Case map[string]any `json:"-"`
+	// Source is where the scenario was written.
+	Source Source `json:"-"`
+}
+
+// Source locates a scenario or a step in its file.
+type Source struct {
+	File string
+	Line int
+}
+
+// String renders file:line.
+func (s Source) String() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
+
+// AllLabels returns the scenario's labels plus one `cap:<name>` label per
+// needed capability, so a label filter can select what a target supports.
+func (s Scenario) AllLabels() []string {
+	out := append([]string{}, s.Labels...)
+	for _, n := range s.Needs {
+		out = append(out, "cap:"+n)
+	}
+	return out
+}
+
+// Step is one action with its expectations. Exactly one of Request, Poll and
+// Control is set.
+type Step struct {
+	Name      string             `json:"name,omitempty"`
+	Request   *Request           `json:"request,omitempty"`
+	Poll      *Poll              `json:"poll,omitempty"`
+	Control   *Control           `json:"control,omitempty"`
+	Expect    *Expect            `json:"expect,omitempty"`
+	Capture   map[string]Capture `json:"capture,omitempty"`
+	Lifecycle *Lifecycle         `json:"lifecycle,omitempty"`
+
+	// Line is the step's line in its file.
+	Line int `json:"-"`
+}
+
+// Kind names the step's action: "request", "poll" or "control".
+func (s Step) Kind() string {
+	switch {
+	case s.Poll != nil:
+		return "poll"
+	case s.Control != nil:
+		return "control"
+	default:
+		return "request"
+	}
+}
+
+// Request is one HTTP request to the target. String values may contain
+// ${...} references (see the README).
+type Request struct {
+	Method  string            `json:"method"`
+	Path    string            `json:"path"`
+	Query   map[string]string `json:"query,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Auth    *Auth             `json:"auth,omitempty"`
+	JSON    any               `json:"json,omitempty"`
+	Form    map[string]string `json:"form,omitempty"`
+	Raw     *string           `json:"raw,omitempty"`
+	Repeat  *Repeat           `json:"repeat,omitempty"`
+	// Set replaces fields of the JSON body, by field path.
+	Set map[string]any `json:"set,omitempty"`
+	// Omit removes fields of the JSON body, by field path.
+	Omit []string `json:"omit,omitempty"`
+}
+
+// Repeat builds a large raw body without writing it out.
+type Repeat struct {
+	Text  string `json:"text"`
+	Times int    `json:"times"`
+}
+
+// Auth says which credential authenticates a request. Token fetches (once
+// per scenario) a client-credentials token for the named credential;
+// Bearer sends a literal token; Basic sends HTTP Basic credentials.
+type Auth struct {
+	Token  string `json:"token,omitempty"`
+	Scope  string `json:"scope,omitempty"`
+	Bearer string `json:"bearer,omitempty"`
+	Basic  *Basic `json:"basic,omitempty"`
+}
+
+// Basic is HTTP Basic authentication, from a credential or literal values.
+type Basic struct {
+	Credential string `json:"credential,omitempty"`
+	Username   string `json:"username,omitempty"`
+	Password   string `json:"password,omitempty"`
+}
+
+// Poll repeats a request until a condition holds or a timeout passes,
+// recording every response. With the control capability and AdvanceClock,
+// the target's clock is advanced between attempts instead of waiting.
+type Poll struct {
+	Request      Request  `json:"request"`
+	Until        Expect   `json:"until"`
+	Every        Duration `json:"every,omitempty"`
+	AdvanceClock Duration `json:"advanceClock,omitempty"`
+	Timeout      Duration `json:"timeout"`
+	// OnTimeout is "fail" (default) or "continue" (the step's expectations
+	// then judge the last response).
+	OnTimeout string `json:"onTimeout,omitempty"`
+}
+
+// Control drives the target's control API (our sandbox's /_sandbox). The
+// action vocabulary is closed and grows with the sandbox: reset,
+// clock.advance today; fault and callout-script actions later.
+type Control struct {
+	Action string         `json:"action"`
+	With   map[string]any `json:"with,omitempty"`
+}
+
+// Expect lists what a response must look like. Every unmet expectation is
+// reported, not only the first.
+type Expect struct {
+	Status  StatusSet          `json:"status,omitempty"`
+	Headers map[string]Matcher `json:"headers,omitempty"`
+	JSON    map[string]Matcher `json:"json,omitempty"`
+	Body    *Matcher           `json:"body,omitempty"`
+	OpenAPI bool               `json:"openapi,omitempty"`
+}
+
+// StatusSet is one or several acceptable HTTP status codes.
+type StatusSet []int
+
+// UnmarshalJSON accepts a single code or a list.
+func (s *StatusSet) UnmarshalJSON(b []byte) error {
+	var one int
+	if err := json.Unmarshal(b, &one); err == nil {
+		*s = StatusSet{one}
+		return nil
+	}
+	var many []int
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("status: want a code or a list of codes")
+	}
+	*s = many
+	return nil
+}
+
+// Capture names a response value to keep in ${vars.<name>}.
+type Capture struct {
+	JSON   string `json:"json,omitempty"`
+	Header string `json:"header,omitempty"`
+}
+
+// Lifecycle records the value at Path in every response of the step and
+// checks the sequence against a named transition graph.
+type Lifecycle struct {
+	Graph   string `json:"graph"`
+	Path    string `json:"path"`
+	Subject string `json:"subject,omitempty"`
+}
+
+// Duration is a Go duration written as a string ("2s", "150ms").
+type Duration time.Duration
+
+// UnmarshalJSON parses the duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
