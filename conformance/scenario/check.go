@@ -19,9 +19,6 @@ func checkSteps(sc Scenario, report func(loc []string, msg string)) {
 		if st.Control != nil && !control {
 			report(at("control"), `a control step needs "control" in needs`)
 		}
-		if st.Poll != nil && st.Poll.AdvanceClock > 0 && !control {
-			report(at("poll", "advanceClock"), `advanceClock needs "control" in needs`)
-		}
 		for _, req := range []struct {
 			r   *Request
 			loc []string

@@ -132,3 +132,24 @@ func keys(set map[string]bool) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// ExpandReferences replaces every ${...} of s with what fn returns for it;
+// an escaped `$${` becomes a literal `${`.
+func ExpandReferences(s string, fn func(Reference) string) string {
+	return referencePattern.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, "$$") {
+			return m[1:]
+		}
+		return fn(FindReferences(m)[0])
+	})
+}
+
+// SingleReference reports whether s is exactly one reference, e.g.
+// "${vars.first}"; such a value keeps the type of what it refers to.
+func SingleReference(s string) (Reference, bool) {
+	loc := referencePattern.FindAllStringIndex(s, -1)
+	if len(loc) != 1 || loc[0][0] != 0 || loc[0][1] != len(s) || strings.HasPrefix(s, "$$") {
+		return Reference{}, false
+	}
+	return FindReferences(s)[0], true
+}

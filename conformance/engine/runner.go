@@ -1,0 +1,208 @@
+// Package engine runs conformance scenarios against a target over HTTP and
+// records what happened: every request and response (secrets masked), every
+// unmet expectation of a step, and a verdict (pass, fail, skip, error). It
+// is plain Go; the Ginkgo suite and the conformance command are shells
+// around it.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/lifecycle"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/openapi"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
+)
+
+// Runner runs scenarios against one target. It is safe for concurrent use;
+// each Run has its own variables, tokens and unique ids.
+type Runner struct {
+	target    target.Target
+	fragments map[string]any
+	client    *http.Client
+	contracts map[string]*openapi.Contract
+	wait      func(ctx context.Context, d time.Duration) error
+	runID     string
+	counter   atomic.Int64
+}
+
+// Option configures a Runner.
+type Option func(*Runner)
+
+// WithHTTPClient sets the client (default: 10 s timeout, no redirects
+// followed, since a redirect is itself an answer to check).
+func WithHTTPClient(c *http.Client) Option { return func(r *Runner) { r.client = c } }
+
+// WithContract sets the OpenAPI contract for an api, instead of building it
+// on first use.
+func WithContract(api string, c *openapi.Contract) Option {
+	return func(r *Runner) { r.contracts[api] = c }
+}
+
+// WithWait replaces real waiting between polls (tests use it to stay fast).
+func WithWait(wait func(ctx context.Context, d time.Duration) error) Option {
+	return func(r *Runner) { r.wait = wait }
+}
+
+// WithRunID fixes the run id that ${unique} values start with (default:
+// random), e.g. to reproduce a run.
+func WithRunID(id string) Option { return func(r *Runner) { r.runID = id } }
+
+// New returns a Runner for t using the library's fragments.
+func New(t target.Target, lib *scenario.Library, opts ...Option) (*Runner, error) {
+	r := &Runner{
+		target:    t,
+		fragments: lib.Fragments,
+		client:    DefaultHTTPClient(10 * time.Second),
+		contracts: map[string]*openapi.Contract{},
+		wait:      sleep,
+		runID:     randomID(),
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	for _, sc := range lib.Scenarios {
+		if _, ok := r.contracts[sc.API]; ok {
+			continue
+		}
+		c, err := openapi.ForAPI(sc.API)
+		if err != nil {
+			return nil, err
+		}
+		r.contracts[sc.API] = c
+	}
+	return r, nil
+}
+
+// DefaultHTTPClient does not follow redirects and gives up on a request
+// after timeout.
+func DefaultHTTPClient(timeout time.Duration) *http.Client {
+	return &http.Client{
+		Timeout: timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func randomID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// MissingCapabilities lists what sc needs that the target lacks.
+func (r *Runner) MissingCapabilities(sc scenario.Scenario) []string {
+	var out []string
+	for _, n := range sc.Needs {
+		if !r.target.Capabilities[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// state is one scenario run.
+type state struct {
+	runner    *Runner
+	scenario  scenario.Scenario
+	fragments map[string]any
+	unique    string
+	vars      map[string]any
+	tokens    map[string]string
+	traces    map[string]*lifecycle.Trace
+	mask      *masker
+	result    *Result
+}
+
+// Run executes sc and returns its result. Steps run in order; the first
+// step with failures ends the scenario, after all of that step's failures
+// are recorded.
+func (r *Runner) Run(ctx context.Context, sc scenario.Scenario) Result {
+	res := Result{
+		ScenarioID: sc.ID, Title: sc.Title, Requirement: sc.Requirement, Reference: sc.Reference,
+		Source: sc.Source.String(), Labels: sc.AllLabels(), Started: time.Now(), Steps: []StepResult{},
+	}
+	defer func() { res.Duration = time.Since(res.Started) }()
+	if missing := r.MissingCapabilities(sc); len(missing) > 0 {
+		res.Outcome, res.Reason = Skip, fmt.Sprintf("target lacks capability %v", missing)
+		return res
+	}
+	s := &state{
+		runner: r, scenario: sc, fragments: r.fragments, result: &res,
+		unique: "c" + r.runID + "-" + strconv.FormatInt(r.counter.Add(1), 10),
+		vars:   map[string]any{}, tokens: map[string]string{}, traces: map[string]*lifecycle.Trace{},
+		mask: newMasker(r.target.Secrets()),
+	}
+	res.Outcome = Pass
+	for i, st := range sc.Steps {
+		sr, err := s.runStep(ctx, i, st)
+		res.Steps = append(res.Steps, sr)
+		if err != nil {
+			res.Outcome, res.ErrorKind, res.Reason = Error, classify(err), s.mask.text(err.Error())
+			return res
+		}
+		if len(sr.Failures) > 0 {
+			res.Outcome = Fail
+			for _, f := range sr.Failures {
+				res.Failures = append(res.Failures, Failure{Step: stepLabel(i, st), Message: f})
+			}
+			return res
+		}
+	}
+	return res
+}
+
+func classify(err error) ErrorKind {
+	var se scenarioError
+	if errors.As(err, &se) {
+		return ScenarioError
+	}
+	return TargetError
+}
+
+func stepLabel(i int, st scenario.Step) string {
+	name := st.Name
+	if name == "" {
+		name = st.Kind()
+	}
+	return fmt.Sprintf("step %d %q (line %d)", i+1, name, st.Line)
+}
+
+func (s *state) runStep(ctx context.Context, i int, st scenario.Step) (StepResult, error) {
+	started := time.Now()
+	sr := StepResult{Name: st.Name, Kind: st.Kind(), Line: st.Line, Exchanges: []Exchange{}}
+	var err error
+	switch {
+	case st.Request != nil:
+		err = s.requestStep(ctx, st, &sr)
+	case st.Poll != nil:
+		err = s.pollStep(ctx, st, &sr)
+	case st.Control != nil:
+		err = s.controlStep(ctx, st, &sr)
+	}
+	for j := range sr.Failures {
+		sr.Failures[j] = s.mask.text(sr.Failures[j])
+	}
+	sr.Duration = time.Since(started)
+	return sr, err
+}

@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/expect"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
+)
+
+// scenarioError marks a problem of the scenario itself (outcome error).
+type scenarioError struct{ msg string }
+
+func (e scenarioError) Error() string { return e.msg }
+
+func brokenf(format string, args ...any) error {
+	return scenarioError{msg: fmt.Sprintf(format, args...)}
+}
+
+// resolve substitutes ${...} references in v and returns a deep copy. A
+// string that is exactly one reference takes the referenced value with its
+// type (a number stays a number, a fragment stays an object); references
+// inside longer strings are replaced by their text.
+func (s *state) resolve(v any) (any, error) {
+	return s.resolveDepth(v, 0)
+}
+
+func (s *state) resolveDepth(v any, depth int) (any, error) {
+	if depth > 8 {
+		return nil, brokenf("fragments refer to each other too deeply")
+	}
+	switch x := v.(type) {
+	case string:
+		return s.resolveString(x, depth)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, child := range x {
+			r, err := s.resolveDepth(child, depth)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, child := range x {
+			r, err := s.resolveDepth(child, depth)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+func (s *state) resolveString(str string, depth int) (any, error) {
+	if ref, ok := scenario.SingleReference(str); ok {
+		val, err := s.lookup(ref)
+		if err != nil {
+			return nil, err
+		}
+		return s.resolveDepth(val, depth+1)
+	}
+	var failed error
+	out := scenario.ExpandReferences(str, func(ref scenario.Reference) string {
+		val, err := s.lookup(ref)
+		if err != nil {
+			failed = err
+			return ""
+		}
+		if text, ok := val.(string); ok {
+			return text
+		}
+		return strings.Trim(expect.Show(val), `"`)
+	})
+	return out, failed
+}
+
+// text resolves a string field that must stay a string.
+func (s *state) text(str string) (string, error) {
+	v, err := s.resolve(str)
+	if err != nil {
+		return "", err
+	}
+	if t, ok := v.(string); ok {
+		return t, nil
+	}
+	return strings.Trim(expect.Show(v), `"`), nil
+}
+
+func (s *state) lookup(ref scenario.Reference) (any, error) {
+	name := func(i int) string {
+		if i < len(ref.Parts) {
+			return ref.Parts[i]
+		}
+		return ""
+	}
+	switch ref.Namespace {
+	case "unique":
+		return s.unique, nil
+	case "vars":
+		if v, ok := s.vars[name(0)]; ok {
+			return v, nil
+		}
+		return nil, brokenf("${vars.%s} is used before a step captured it", name(0))
+	case "each":
+		if v, ok := s.scenario.Case[name(0)]; ok {
+			return v, nil
+		}
+	case "fragments":
+		if v, ok := s.fragments[name(0)]; ok {
+			return v, nil
+		}
+	case "target":
+		switch name(0) {
+		case "url":
+			return s.runner.target.BaseURL.String(), nil
+		case "productId":
+			return s.runner.target.ProductID, nil
+		}
+	case "creds":
+		return s.credentialField(name(0), name(1))
+	}
+	return nil, brokenf("unknown reference ${%s}", strings.Join(append([]string{ref.Namespace}, ref.Parts...), "."))
+}
+
+func (s *state) credentialField(cred, field string) (any, error) {
+	c, ok := s.runner.target.Credentials[cred]
+	if !ok {
+		return nil, brokenf("the target has no credential %q", cred)
+	}
+	switch field {
+	case "clientId":
+		return c.ClientID, nil
+	case "clientSecret":
+		return c.ClientSecret, nil
+	case "scope":
+		return c.Scope, nil
+	case "tradingPartnerId":
+		return c.TradingPartnerID, nil
+	}
+	return nil, brokenf("credentials have no field %q", field)
+}
+
+// resolveMatcher substitutes references in every operand of m.
+func (s *state) resolveMatcher(m scenario.Matcher) (scenario.Matcher, error) {
+	var err error
+	one := func(v any) any {
+		if err != nil || v == nil {
+			return v
+		}
+		var r any
+		r, err = s.resolve(v)
+		return r
+	}
+	m.Equals, m.Contains = one(m.Equals), one(m.Contains)
+	m.GT, m.GE, m.LT, m.LE = one(m.GT), one(m.GE), one(m.LT), one(m.LE)
+	if m.OneOf != nil {
+		if list, ok := one(m.OneOf).([]any); ok {
+			m.OneOf = list
+		}
+	}
+	if m.Matches != "" && err == nil {
+		m.Matches, err = s.text(m.Matches)
+	}
+	if m.Length != nil && err == nil {
+		var l scenario.Matcher
+		l, err = s.resolveMatcher(*m.Length)
+		m.Length = &l
+	}
+	return m, err
+}

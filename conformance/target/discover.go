@@ -1,0 +1,131 @@
+package target
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ErrUnreachable wraps every failure to reach the target at all.
+var ErrUnreachable = errors.New("target unreachable")
+
+// Probe makes one request to the target's root with a short timeout. Any
+// HTTP answer, even a 404, proves the target is there; a refused
+// connection, a DNS failure or silence does not.
+func Probe(ctx context.Context, client *http.Client, rawURL string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(rawURL, "/")+"/", nil)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %s did not answer within %s: %v", ErrUnreachable, rawURL, timeout, err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	return nil
+}
+
+// sandboxFixtures is GET /_sandbox/gitlab/fixtures of our sandbox.
+type sandboxFixtures struct {
+	Partners []struct {
+		ClientID          string   `json:"clientId"`
+		ClientSecret      string   `json:"clientSecret"`
+		Scopes            []string `json:"scopes"`
+		TradingPartnerIDs []string `json:"tradingPartnerIds"`
+	} `json:"partners"`
+	Products []struct {
+		ID string `json:"id"`
+	} `json:"products"`
+}
+
+const (
+	scopeRead   = "marketplace.order:read"
+	scopeCreate = "marketplace.order:create"
+)
+
+// Discover completes c from the target itself. When c does not list
+// capabilities, "control" is added if GET /_sandbox/health answers 200.
+// With control, missing credentials and product come from
+// GET /_sandbox/gitlab/fixtures: the first partner allowed to create is
+// "create", the next one "second", and a partner with only the read scope
+// "readonly". Values already in c are kept.
+func Discover(ctx context.Context, client *http.Client, c Config) (Config, error) {
+	base := strings.TrimRight(c.URL, "/")
+	healthy := getJSON(ctx, client, base+"/_sandbox/health", nil) == nil
+	if c.Capabilities == nil {
+		c.Capabilities = []string{}
+		if healthy {
+			c.Capabilities = append(c.Capabilities, CapabilityControl)
+		}
+	}
+	if !healthy {
+		return c, nil
+	}
+	var fx sandboxFixtures
+	if err := getJSON(ctx, client, base+"/_sandbox/gitlab/fixtures", &fx); err != nil {
+		return c, fmt.Errorf("discovering fixtures: %w", err)
+	}
+	found := map[string]Credential{}
+	for _, p := range fx.Partners {
+		cr := Credential{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Scope: strings.Join(p.Scopes, " ")}
+		if len(p.TradingPartnerIDs) > 0 {
+			cr.TradingPartnerID = p.TradingPartnerIDs[0]
+		}
+		switch {
+		case has(p.Scopes, scopeCreate) && found["create"] == (Credential{}):
+			found["create"] = cr
+		case has(p.Scopes, scopeCreate) && found["second"] == (Credential{}):
+			found["second"] = cr
+		case !has(p.Scopes, scopeCreate) && has(p.Scopes, scopeRead) && found["readonly"] == (Credential{}):
+			found["readonly"] = cr
+		}
+	}
+	creds := map[string]Credential{}
+	for k, v := range found {
+		creds[k] = v
+	}
+	for k, v := range c.Credentials {
+		creds[k] = v
+	}
+	c.Credentials = creds
+	if c.ProductID == "" && len(fx.Products) > 0 {
+		c.ProductID = fx.Products[0].ID
+	}
+	return c, nil
+}
+
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func getJSON(ctx context.Context, client *http.Client, u string, into any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
+	}
+	if into == nil {
+		return nil
+	}
+	return json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(into)
+}

@@ -1,0 +1,151 @@
+// Package target describes the implementation under test: where it is,
+// which credentials the scenarios use, and which optional capabilities it
+// offers. A target is configured from a YAML file, CONFORMANCE_* variables
+// and flags; against our sandbox nothing needs configuring, because the
+// sandbox publishes its fixtures and health on its control API.
+package target
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
+)
+
+// CapabilityControl is the sandbox control API (/_sandbox): clock, reset,
+// and later faults and callout scripts. Real portals do not have it.
+const CapabilityControl = "control"
+
+// Credential is one OAuth client of the target.
+type Credential struct {
+	ClientID     string `yaml:"clientId" json:"clientId"`
+	ClientSecret string `yaml:"clientSecret" json:"clientSecret"`
+	// Scope is what the harness requests for this client by default,
+	// space separated.
+	Scope string `yaml:"scope" json:"scope"`
+	// TradingPartnerID is permitted for this client's partner.
+	TradingPartnerID string `yaml:"tradingPartnerId" json:"tradingPartnerId"`
+}
+
+// Config is everything the harness needs to know about a target.
+type Config struct {
+	// URL is the API root, e.g. https://customers.staging.gitlab.com.
+	URL string `yaml:"target"`
+	// Credentials by scenario name: "create" (may create subscriptions),
+	// "readonly" (read scope only), "second" (another partner, may create).
+	Credentials map[string]Credential `yaml:"credentials"`
+	// ProductID is a product the create credential may order.
+	ProductID string `yaml:"productId"`
+	// Capabilities the target offers; nil means "discover".
+	Capabilities []string `yaml:"capabilities"`
+}
+
+// ParseConfig reads a configuration file strictly: an unknown key is an
+// error, not a silently ignored setting.
+func ParseConfig(data []byte) (Config, error) {
+	var c Config
+	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+		return Config{}, fmt.Errorf("config: %s", yaml.FormatError(err, false, true))
+	}
+	return c, nil
+}
+
+// ApplyEnv overrides c with CONFORMANCE_* variables: CONFORMANCE_TARGET,
+// CONFORMANCE_PRODUCT_ID, CONFORMANCE_CAPABILITIES (comma separated) and,
+// per credential (CREATE, READONLY, SECOND), CONFORMANCE_<NAME>_CLIENT_ID,
+// _CLIENT_SECRET, _SCOPE and _TRADING_PARTNER_ID.
+func (c Config) ApplyEnv(getenv func(string) string) Config {
+	set := func(dst *string, key string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	set(&c.URL, "CONFORMANCE_TARGET")
+	set(&c.ProductID, "CONFORMANCE_PRODUCT_ID")
+	if v := getenv("CONFORMANCE_CAPABILITIES"); v != "" {
+		c.Capabilities = splitList(v)
+	}
+	creds := map[string]Credential{}
+	for k, v := range c.Credentials {
+		creds[k] = v
+	}
+	for _, name := range scenario.CredentialNames() {
+		cr := creds[name]
+		prefix := "CONFORMANCE_" + strings.ToUpper(name) + "_"
+		set(&cr.ClientID, prefix+"CLIENT_ID")
+		set(&cr.ClientSecret, prefix+"CLIENT_SECRET")
+		set(&cr.Scope, prefix+"SCOPE")
+		set(&cr.TradingPartnerID, prefix+"TRADING_PARTNER_ID")
+		if cr != (Credential{}) {
+			creds[name] = cr
+		}
+	}
+	c.Credentials = creds
+	return c
+}
+
+func splitList(s string) []string {
+	out := []string{}
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Target is a checked Config, ready for the engine.
+type Target struct {
+	// BaseURL is the API root without a trailing slash.
+	BaseURL     *url.URL
+	Credentials map[string]Credential
+	ProductID   string
+	// Capabilities is the set the target offers.
+	Capabilities map[string]bool
+}
+
+// Resolve checks that c names a URL, every credential and a product, and
+// returns the Target. Missing pieces are listed together.
+func (c Config) Resolve() (Target, error) {
+	u, err := url.Parse(strings.TrimRight(c.URL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Target{}, fmt.Errorf("target: want an http(s) URL, got %q", c.URL)
+	}
+	var missing []string
+	for _, name := range scenario.CredentialNames() {
+		cr := c.Credentials[name]
+		if cr.ClientID == "" || cr.ClientSecret == "" || cr.Scope == "" {
+			missing = append(missing, "credentials."+name+" (clientId, clientSecret, scope)")
+		}
+	}
+	for _, name := range []string{"create", "second"} {
+		if c.Credentials[name].TradingPartnerID == "" {
+			missing = append(missing, "credentials."+name+".tradingPartnerId")
+		}
+	}
+	if c.ProductID == "" {
+		missing = append(missing, "productId")
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return Target{}, fmt.Errorf("target %s: missing configuration: %s", u, strings.Join(missing, "; "))
+	}
+	caps := map[string]bool{}
+	for _, cp := range c.Capabilities {
+		caps[cp] = true
+	}
+	return Target{BaseURL: u, Credentials: c.Credentials, ProductID: c.ProductID, Capabilities: caps}, nil
+}
+
+// Secrets returns the client secrets, so that reports can mask them.
+func (t Target) Secrets() []string {
+	var out []string
+	for _, c := range t.Credentials {
+		out = append(out, c.ClientSecret)
+	}
+	return out
+}
