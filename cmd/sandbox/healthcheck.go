@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/settings"
+)
+
+// healthcheck asks a running sandbox for /_sandbox/health. It reads the
+// same configuration as serve, so in a container it checks the address the
+// server listens on; images built FROM scratch have no curl for this.
+func healthcheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig("sandbox healthcheck", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	url := "http://" + reachable(cfg.Addr) + "/_sandbox/health"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("unhealthy: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("unhealthy: %s answered %s", url, resp.Status)
+	}
+	fmt.Fprintln(stdout, "healthy")
+	return nil
+}
+
+// printSettings writes every setting as a Markdown table, the source of the
+// README's configuration section.
+func printSettings(w io.Writer) error {
+	cfg := sandbox.DefaultConfig()
+	fmt.Fprintln(w, "| YAML key | environment | flag | default | meaning |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, s := range settings.List(&cfg, loader.EnvPrefix) {
+		def := s.Default
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(w, "| `%s` | `%s` | `--%s` | `%s` | %s |\n", s.Key, s.Env, s.Flag, def, strings.ReplaceAll(s.Usage, "|", "\\|"))
+	}
+	return nil
+}

@@ -1,0 +1,304 @@
+// Package clock is the sandbox's single source of time. Every timestamp the
+// sandbox writes and every delayed piece of work (a Zuora callout two seconds
+// after an order, a retry thirty minutes after a failed delivery) goes through
+// a Clock, so a test or the control API can move time forward and see a
+// month-long lifecycle happen in milliseconds, in a deterministic order.
+//
+// A Clock runs in one of two modes. In real mode it reads the wall clock plus
+// an offset, and its Run loop fires work as real time reaches it. In frozen
+// mode time stands still until Advance moves it; only work that is already
+// due (scheduled with no delay) fires by itself.
+package clock
+
+import (
+	"container/heap"
+	"context"
+	"sync"
+	"time"
+)
+
+// Mode says whether the clock follows the wall clock or stands still.
+type Mode string
+
+const (
+	// ModeReal follows the wall clock plus an offset that Advance grows.
+	ModeReal Mode = "real"
+	// ModeFrozen stands still until Advance moves it.
+	ModeFrozen Mode = "frozen"
+)
+
+// Job is work scheduled on the clock. It receives the context of whoever
+// fires it (the Run loop or an Advance call), so shutdown cancels it.
+type Job func(ctx context.Context)
+
+// Clock is a virtual clock with a schedule of jobs. The zero value is not
+// usable; build one with New.
+type Clock struct {
+	wall func() time.Time
+
+	// fireMu serialises firing so that jobs run one at a time and in due
+	// order, whether the Run loop or Advance fires them.
+	fireMu sync.Mutex
+
+	// mu guards the fields below it.
+	mu     sync.Mutex
+	mode   Mode
+	frozen time.Time     // the time in frozen mode
+	offset time.Duration // added to the wall clock in real mode
+	queue  jobQueue
+	seq    uint64
+	wake   chan struct{}
+}
+
+// Option configures a Clock.
+type Option func(*Clock)
+
+// WithFrozen starts the clock frozen at start (the wall clock's now if start
+// is the zero time).
+func WithFrozen(start time.Time) Option {
+	return func(c *Clock) {
+		c.mode = ModeFrozen
+		c.frozen = start
+	}
+}
+
+// WithOffset starts a real-mode clock this far ahead of the wall clock.
+func WithOffset(d time.Duration) Option {
+	return func(c *Clock) { c.offset = d }
+}
+
+// WithWallClock replaces the wall clock; tests use it to pin real mode.
+func WithWallClock(now func() time.Time) Option {
+	return func(c *Clock) { c.wall = now }
+}
+
+// New returns a clock in real mode unless an option says otherwise.
+func New(opts ...Option) *Clock {
+	c := &Clock{wall: time.Now, mode: ModeReal, wake: make(chan struct{}, 1)}
+	for _, opt := range opts {
+		opt(c)
+	}
+	if c.mode == ModeFrozen && c.frozen.IsZero() {
+		c.frozen = c.wall()
+	}
+	return c
+}
+
+// Now is the sandbox's current time, in UTC.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nowLocked()
+}
+
+func (c *Clock) nowLocked() time.Time {
+	if c.mode == ModeFrozen {
+		return c.frozen.UTC()
+	}
+	return c.wall().Add(c.offset).UTC()
+}
+
+// Mode reports whether the clock is real or frozen.
+func (c *Clock) Mode() Mode {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mode
+}
+
+// Offset is how far the clock is ahead of the wall clock.
+func (c *Clock) Offset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mode == ModeFrozen {
+		return c.frozen.Sub(c.wall())
+	}
+	return c.offset
+}
+
+// Timer is a handle on a scheduled job.
+type Timer struct {
+	c   *Clock
+	job *entry
+}
+
+// Stop cancels the job if it has not fired; it reports whether it did so.
+func (t *Timer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	if t.job.index < 0 {
+		return false
+	}
+	heap.Remove(&t.c.queue, t.job.index)
+	return true
+}
+
+// AfterFunc schedules job to run once the clock reaches now+d. Jobs due at
+// the same instant run in the order they were scheduled. name says what the
+// job is, for the control API's listing of pending work.
+func (c *Clock) AfterFunc(d time.Duration, name string, job Job) *Timer {
+	c.mu.Lock()
+	c.seq++
+	e := &entry{due: c.nowLocked().Add(d), seq: c.seq, name: name, job: job}
+	heap.Push(&c.queue, e)
+	c.mu.Unlock()
+	c.poke()
+	return &Timer{c: c, job: e}
+}
+
+// Pending lists the jobs not yet fired, soonest first.
+func (c *Clock) Pending() []Pending {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Pending, 0, len(c.queue))
+	for _, e := range c.queue {
+		out = append(out, Pending{Name: e.name, Due: e.due.UTC(), seq: e.seq})
+	}
+	sortPending(out)
+	return out
+}
+
+// Pending describes one scheduled job.
+type Pending struct {
+	Name string    `json:"name"`
+	Due  time.Time `json:"due"`
+	seq  uint64
+}
+
+// Quiesce runs f while no job is firing and none can start, then drops
+// every scheduled job; the sandbox's reset uses it so that no job from
+// before the reset writes into the state after it.
+func (c *Clock) Quiesce(f func()) {
+	c.fireMu.Lock()
+	defer c.fireMu.Unlock()
+	f()
+	c.Clear()
+}
+
+// Clear drops every scheduled job.
+func (c *Clock) Clear() {
+	c.mu.Lock()
+	for _, e := range c.queue {
+		e.index = -1
+	}
+	c.queue = nil
+	c.mu.Unlock()
+	c.poke()
+}
+
+// Advance moves the clock forward by d and fires, in due order, every job
+// that falls due on the way, including jobs those jobs schedule. While a job
+// runs the clock reads that job's due time, so timestamps written by the job
+// are the ones it would have written had time passed normally. Advance
+// returns how many jobs it fired once they all have.
+func (c *Clock) Advance(ctx context.Context, d time.Duration) int {
+	c.fireMu.Lock()
+	defer c.fireMu.Unlock()
+
+	c.mu.Lock()
+	start := c.nowLocked()
+	startOffset := c.offset
+	target := start.Add(d)
+	c.mu.Unlock()
+
+	fired := 0
+	for ctx.Err() == nil {
+		e := c.popDue(target, true)
+		if e == nil {
+			break
+		}
+		e.job(ctx)
+		fired++
+	}
+
+	c.mu.Lock()
+	if c.mode == ModeFrozen {
+		if target.After(c.frozen) {
+			c.frozen = target
+		}
+	} else if startOffset+d > c.offset {
+		c.offset = startOffset + d
+	}
+	c.mu.Unlock()
+	c.poke()
+	return fired
+}
+
+// popDue removes and returns the earliest job due at or before limit, or nil.
+// When pin is set, the clock is moved to the job's due time first (never
+// backwards), which is how Advance makes jobs see their own time.
+func (c *Clock) popDue(limit time.Time, pin bool) *entry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.queue) == 0 || c.queue[0].due.After(limit) {
+		return nil
+	}
+	e := heap.Pop(&c.queue).(*entry)
+	if pin {
+		if now := c.nowLocked(); e.due.After(now) {
+			if c.mode == ModeFrozen {
+				c.frozen = e.due
+			} else {
+				c.offset += e.due.Sub(now)
+			}
+		}
+	}
+	return e
+}
+
+// Run fires jobs as they fall due until ctx ends. In frozen mode only jobs
+// scheduled with no delay fall due without Advance.
+func (c *Clock) Run(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		c.fireDue(ctx)
+		wait, ok := c.untilNext()
+		if !ok {
+			wait = time.Hour
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+func (c *Clock) fireDue(ctx context.Context) {
+	c.fireMu.Lock()
+	defer c.fireMu.Unlock()
+	for ctx.Err() == nil {
+		e := c.popDue(c.Now(), false)
+		if e == nil {
+			return
+		}
+		e.job(ctx)
+	}
+}
+
+// untilNext is the wall-clock wait before the next job falls due; ok is
+// false when nothing can fall due without Advance.
+func (c *Clock) untilNext() (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.queue) == 0 {
+		return 0, false
+	}
+	wait := c.queue[0].due.Sub(c.nowLocked())
+	if wait <= 0 {
+		return 0, true
+	}
+	if c.mode == ModeFrozen {
+		return 0, false
+	}
+	return wait, true
+}
+
+func (c *Clock) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,69 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab"
+)
+
+// Config is the sandbox's whole configuration: one struct, loaded once from
+// a YAML file, then SANDBOX_* environment variables, then flags (see
+// package settings). Every field is documented in the README.
+type Config struct {
+	Addr        string          `yaml:"addr" usage:"address to listen on"`
+	LogFormat   string          `yaml:"log_format" usage:"log format: text or json"`
+	LogLevel    string          `yaml:"log_level" usage:"log level: debug, info, warn or error"`
+	Fixtures    string          `yaml:"fixtures" usage:"YAML file of partners and catalogue (default: the embedded fixtures)"`
+	Clock       clock.Mode      `yaml:"clock" usage:"clock mode: real (wall clock plus offset) or frozen (moves only when advanced)"`
+	ClockStart  time.Time       `yaml:"clock_start" usage:"RFC 3339 time a frozen clock starts at (default: now)"`
+	ClockOffset time.Duration   `yaml:"clock_offset" usage:"how far a real clock starts ahead of the wall clock"`
+	GitLab      gitlab.Settings `yaml:"gitlab"`
+}
+
+// DefaultConfig is the configuration the sandbox starts with.
+func DefaultConfig() Config {
+	return Config{
+		Addr:      "127.0.0.1:8080",
+		LogFormat: "text",
+		LogLevel:  "info",
+		Clock:     clock.ModeReal,
+		GitLab:    gitlab.DefaultSettings(),
+	}
+}
+
+// Validate reports every problem in the configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr: must not be empty"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log_format: %q is not text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.Clock != clock.ModeReal && c.Clock != clock.ModeFrozen {
+		errs = append(errs, fmt.Errorf("clock: %q is not real or frozen", c.Clock))
+	}
+	if c.ClockOffset < 0 {
+		errs = append(errs, errors.New("clock_offset: must not be negative"))
+	}
+	if err := c.GitLab.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// newClock builds the clock the configuration asks for.
+func (c Config) newClock() *clock.Clock {
+	if c.Clock == clock.ModeFrozen {
+		return clock.New(clock.WithFrozen(c.ClockStart))
+	}
+	return clock.New(clock.WithOffset(c.ClockOffset))
+}

@@ -1,0 +1,149 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/requestid"
+)
+
+// controlError is a control API error; it uses the same envelope as the
+// GitLab portal so one client parses both.
+type controlError struct {
+	status      int
+	code        string
+	description string
+}
+
+func (e *controlError) Error() string { return e.description }
+
+func badRequest(format string, args ...any) error {
+	return &controlError{status: http.StatusBadRequest, code: "invalid_request", description: fmt.Sprintf(format, args...)}
+}
+
+// control adapts a control handler that returns a value or an error.
+func (s *Sandbox) control(h func(r *http.Request) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := h(r)
+		if err != nil {
+			ce, ok := err.(*controlError)
+			if !ok {
+				s.log.ErrorContext(r.Context(), "control API error", "err", err, "request_id", requestid.From(r.Context()))
+				ce = &controlError{status: http.StatusInternalServerError, code: "internal_error", description: "The server encountered an unexpected condition."}
+			}
+			writeControlError(w, r, ce.status, ce.code, ce.description)
+			return
+		}
+		writeControlJSON(w, http.StatusOK, v)
+	})
+}
+
+func writeControlError(w http.ResponseWriter, r *http.Request, status int, code, description string) {
+	writeControlJSON(w, status, map[string]string{
+		"error": code, "error_description": description, "request_id": requestid.From(r.Context()),
+	})
+}
+
+func writeControlJSON(w http.ResponseWriter, status int, v any) {
+	body, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// health is GET /_sandbox/health: 200 once Run has started, 503 before.
+func (s *Sandbox) health(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		writeControlJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+		return
+	}
+	writeControlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Sandbox) reset(*http.Request) (any, error) {
+	s.Reset()
+	return map[string]string{"status": "reset"}, nil
+}
+
+// clockView is the body of the clock routes.
+type clockView struct {
+	Now     time.Time       `json:"now"`
+	Mode    clock.Mode      `json:"mode"`
+	Offset  string          `json:"offset"`
+	Pending []clock.Pending `json:"pending"`
+	Fired   *int            `json:"fired,omitempty"`
+}
+
+func (s *Sandbox) clockState() clockView {
+	return clockView{Now: s.clock.Now(), Mode: s.clock.Mode(), Offset: s.clock.Offset().String(), Pending: s.clock.Pending()}
+}
+
+func (s *Sandbox) readClock(*http.Request) (any, error) { return s.clockState(), nil }
+
+// maxAdvance bounds one advance so that time arithmetic cannot overflow.
+const maxAdvance = 100 * 365 * 24 * time.Hour
+
+// advanceClock is POST /_sandbox/clock/advance with {"by": "10m"} or
+// {"to": "2026-12-01T00:00:00Z"} (also accepted as query parameters). It
+// answers once every job that fell due has run. The advance is detached
+// from the request, so a client that hangs up cannot leave it half done.
+func (s *Sandbox) advanceClock(r *http.Request) (any, error) {
+	by, err := s.advanceAmount(r)
+	if err != nil {
+		return nil, err
+	}
+	fired := s.clock.Advance(context.WithoutCancel(r.Context()), by)
+	v := s.clockState()
+	v.Fired = &fired
+	return v, nil
+}
+
+func (s *Sandbox) advanceAmount(r *http.Request) (time.Duration, error) {
+	var req struct {
+		By string `json:"by"`
+		To string `json:"to"`
+	}
+	req.By, req.To = r.URL.Query().Get("by"), r.URL.Query().Get("to")
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4096))
+	if err != nil {
+		return 0, badRequest("The request body could not be read.")
+	}
+	if len(strings.TrimSpace(string(body))) > 0 {
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return 0, badRequest(`Send {"by": "10m"} or {"to": "<RFC 3339 time>"}: %v.`, err)
+		}
+	}
+	var by time.Duration
+	switch {
+	case req.By != "" && req.To != "":
+		return 0, badRequest("Give either by or to, not both.")
+	case req.By != "":
+		if by, err = time.ParseDuration(req.By); err != nil {
+			return 0, badRequest("by: %q is not a duration such as 90s, 10m or 36h.", req.By)
+		}
+	case req.To != "":
+		to, err := time.Parse(time.RFC3339Nano, req.To)
+		if err != nil {
+			return 0, badRequest("to: %q is not an RFC 3339 time.", req.To)
+		}
+		by = to.Sub(s.clock.Now())
+	default:
+		return 0, badRequest(`Say how far to move the clock: {"by": "10m"}.`)
+	}
+	if by < 0 {
+		return 0, badRequest("The sandbox clock never goes back; the advance must not be negative.")
+	}
+	if by > maxAdvance {
+		return 0, badRequest("One advance may move the clock at most 100 years.")
+	}
+	return by, nil
+}

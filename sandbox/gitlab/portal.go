@@ -1,0 +1,127 @@
+// Package gitlab is the fake GitLab Customers Portal: the Marketplace API a
+// partner integrates with (OAuth tokens, create a subscription, read its
+// status) and the back office behind it (a fake Zuora with callouts, a fake
+// Salesforce, the license notification), all driven by the sandbox clock.
+package gitlab
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/license"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/salesforce"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/spec"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/subscription"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/zuora"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/oauth"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/openapi"
+)
+
+// Portal is the fake Customers Portal with its back office.
+type Portal struct {
+	settings  Settings
+	fixtures  fixtures.GitLab
+	partners  map[string]fixtures.Partner
+	products  map[string]fixtures.Product
+	clock     *clock.Clock
+	log       *slog.Logger
+	validator *openapi.Validator
+
+	clients       *oauth.Registry
+	tokens        *oauth.Store
+	subscriptions *subscription.Store
+	zuora         *zuora.Zuora
+	callouts      *zuora.Dispatcher
+	received      *notificationLog
+	salesforce    *salesforce.Salesforce
+	outbox        *license.Outbox
+}
+
+// Option configures a Portal.
+type Option func(*options)
+
+type options struct {
+	log        *slog.Logger
+	calloutURL string
+	client     *http.Client
+}
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithBaseURL tells the portal where it is reachable, so the fake Zuora can
+// post callouts to its /zuora/callouts endpoint over real HTTP. The
+// zuora.callout_url setting, when set, wins.
+func WithBaseURL(url string) Option {
+	return func(o *options) { o.calloutURL = url + CalloutPath }
+}
+
+// WithHTTPClient sets the client the fake Zuora uses for callouts.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+
+// New builds a portal. It fails if the settings or fixtures are invalid.
+func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Portal, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := (fixtures.Fixtures{GitLab: fx}).Validate(); err != nil {
+		return nil, fmt.Errorf("fixtures: %w", err)
+	}
+	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil)), client: &http.Client{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if s.Zuora.CalloutURL != "" {
+		o.calloutURL = s.Zuora.CalloutURL
+	}
+	v, err := openapi.New(spec.YAML)
+	if err != nil {
+		return nil, err
+	}
+	p := &Portal{
+		settings: s, fixtures: fx, clock: clk, log: o.log, validator: v,
+		partners:      map[string]fixtures.Partner{},
+		products:      map[string]fixtures.Product{},
+		tokens:        oauth.NewStore(clk.Now, s.TokenLifetime),
+		subscriptions: subscription.NewStore(),
+		zuora:         zuora.New(),
+		received:      newNotificationLog(),
+		salesforce:    salesforce.New(),
+		outbox:        license.NewOutbox(s.License.SMTPAddr),
+	}
+	clients := make([]oauth.Client, 0, len(fx.Partners))
+	for _, partner := range fx.Partners {
+		p.partners[partner.ID] = partner
+		clients = append(clients, oauth.Client{ID: partner.ClientID, Secret: partner.ClientSecret, Owner: partner.ID, Scopes: partner.Scopes})
+	}
+	for _, product := range fx.Products {
+		p.products[product.ID] = product
+	}
+	p.clients = oauth.NewRegistry(clients)
+	p.callouts = zuora.NewDispatcher(clk, o.client, zuora.CalloutPolicy{
+		URL:           o.calloutURL,
+		Attempts:      s.Zuora.CalloutAttempts,
+		RetryInterval: s.Zuora.CalloutRetryInterval,
+		Preemptive:    s.Zuora.CalloutAuth == "preemptive",
+		Username:      s.Zuora.CalloutUsername,
+		Password:      s.Zuora.CalloutPassword,
+		Timeout:       s.Zuora.CalloutTimeout,
+	}, p.noteDelivery)
+	return p, nil
+}
+
+// Reset forgets every token, subscription, callout and email. Scheduled
+// work lives on the clock, which the sandbox clears with it.
+func (p *Portal) Reset() {
+	p.tokens.Reset()
+	p.subscriptions.Reset()
+	p.zuora.Reset()
+	p.callouts.Reset()
+	p.received.reset()
+	p.salesforce.Reset()
+	p.outbox.Reset()
+}

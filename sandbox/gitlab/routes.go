@@ -1,0 +1,40 @@
+package gitlab
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+)
+
+// Routes registers the portal's whole surface on r: the Marketplace API a
+// partner calls, the callout endpoint Zuora calls, and the portal's part of
+// the /_sandbox control API.
+func (p *Portal) Routes(r *mux.Router) {
+	// The Marketplace API (reference §2–§5).
+	r.Handle("/oauth/token", p.handle(p.createToken)).Methods(http.MethodPost)
+	r.Handle("/api/v1/marketplace/subscriptions",
+		p.authed([]string{fixtures.ScopeCreate}, p.createSubscription)).Methods(http.MethodPost)
+	r.Handle("/api/v1/marketplace/subscriptions/{external_subscription_id}",
+		p.authed(p.scopesForStatus(), p.getSubscription)).Methods(http.MethodGet)
+
+	// Zuora's callouts to the portal (reference §6).
+	r.Handle(CalloutPath, p.handle(p.receiveCallout)).Methods(http.MethodPost)
+
+	// Control API: what the back office did, for tests and people.
+	r.Handle("/_sandbox/gitlab/fixtures", p.handle(p.listFixtures)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/gitlab/subscriptions", p.handle(p.listSubscriptions)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/gitlab/callouts", p.handle(p.listCallouts)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/gitlab/outbox", p.handle(p.listOutbox)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/openapi/gitlab.yaml", http.HandlerFunc(p.serveSpec)).Methods(http.MethodGet)
+}
+
+// NotFoundHandler answers unmatched paths in the portal's envelope.
+func (p *Portal) NotFoundHandler() http.Handler { return p.notFound() }
+
+// MethodNotAllowedHandler answers a known path with the wrong verb in the
+// portal's envelope, with the Allow header allowed computes.
+func (p *Portal) MethodNotAllowedHandler(allowed func(*http.Request) []string) http.Handler {
+	return p.methodNotAllowed(allowed)
+}

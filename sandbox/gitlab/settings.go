@@ -1,0 +1,124 @@
+package gitlab
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Settings are the portal's behaviours that no public source pins down, or
+// that a partner may want to change to match what it learned of the real
+// portal. Each one is documented in the README's configuration table.
+type Settings struct {
+	// TokenProfile chooses the token endpoint's dialect.
+	TokenProfile string `yaml:"token_profile" usage:"token endpoint dialect: doorkeeper (what the portal runs) or strict (RFC 6749 to the letter)"`
+	// TokenLifetime is expires_in of new tokens, on the sandbox clock.
+	TokenLifetime time.Duration `yaml:"token_lifetime" usage:"lifetime of access tokens on the sandbox clock"`
+	// StatusScopes says which scopes may read a subscription's status.
+	StatusScopes string `yaml:"status_scopes" usage:"scopes that may read status: any (read or create) or read (read only)"`
+	// Duplicates is the policy for a second create with a used externalSubscriptionId.
+	Duplicates string `yaml:"duplicates" usage:"repeat of an externalSubscriptionId: replay (identical body replays the first answer, different body 409) or reject (always 409)"`
+	// MaxBodyBytes bounds request bodies; larger ones are answered 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes" usage:"largest request body accepted, in bytes"`
+
+	Zuora        ZuoraSettings        `yaml:"zuora"`
+	Salesforce   SalesforceSettings   `yaml:"salesforce"`
+	Provisioning ProvisioningSettings `yaml:"provisioning"`
+	License      LicenseSettings      `yaml:"license"`
+}
+
+// ZuoraSettings shape the fake Zuora and its callouts.
+type ZuoraSettings struct {
+	Latency              time.Duration `yaml:"latency" usage:"how long Zuora takes to create a subscription (0: within the create request; more: the order shows Creating until then)"`
+	CalloutDelay         time.Duration `yaml:"callout_delay" usage:"time from Zuora's answer to its callout"`
+	CalloutAttempts      int           `yaml:"callout_attempts" usage:"delivery attempts per callout (Zuora: 3 by default, at most 5)"`
+	CalloutRetryInterval time.Duration `yaml:"callout_retry_interval" usage:"time between callout attempts (Zuora: 30m by default)"`
+	CalloutAuth          string        `yaml:"callout_auth" usage:"challenge (first attempt without credentials, as Zuora does) or preemptive"`
+	CalloutUsername      string        `yaml:"callout_username" usage:"Basic auth user the portal expects on callouts"`
+	CalloutPassword      string        `yaml:"callout_password" usage:"Basic auth password the portal expects on callouts"`
+	CalloutURL           string        `yaml:"callout_url" usage:"where Zuora posts callouts (default: the sandbox's own /zuora/callouts)"`
+	CalloutTimeout       time.Duration `yaml:"callout_timeout" usage:"real-time limit on one callout HTTP request"`
+}
+
+// SalesforceSettings shape the fake Salesforce.
+type SalesforceSettings struct {
+	Latency time.Duration `yaml:"latency" usage:"how long Salesforce takes to create the order's objects"`
+}
+
+// ProvisioningSettings shape the portal's background worker.
+type ProvisioningSettings struct {
+	Delay time.Duration `yaml:"delay" usage:"time from an accepted callout to the license being built and sent"`
+}
+
+// LicenseSettings shape the license notification.
+type LicenseSettings struct {
+	From     string `yaml:"from" usage:"sender of license emails"`
+	SMTPAddr string `yaml:"smtp_addr" usage:"host:port of an SMTP server to hand license emails to as well (empty: outbox only)"`
+}
+
+// DefaultSettings are the settings the sandbox starts with.
+func DefaultSettings() Settings {
+	return Settings{
+		TokenProfile:  ProfileDoorkeeper,
+		TokenLifetime: 7200 * time.Second,
+		StatusScopes:  "any",
+		Duplicates:    "replay",
+		MaxBodyBytes:  1 << 20,
+		Zuora: ZuoraSettings{
+			CalloutDelay:         2 * time.Second,
+			CalloutAttempts:      3,
+			CalloutRetryInterval: 30 * time.Minute,
+			CalloutAuth:          "challenge",
+			CalloutUsername:      "zuora",
+			CalloutPassword:      "zuora-callout-secret",
+			CalloutTimeout:       10 * time.Second,
+		},
+		License: LicenseSettings{From: "GitLab <noreply@gitlab.example>"},
+	}
+}
+
+// Token endpoint profiles.
+const (
+	ProfileDoorkeeper = "doorkeeper"
+	ProfileStrict     = "strict"
+)
+
+// Validate reports every setting out of range at once.
+func (s Settings) Validate() error {
+	var errs []error
+	oneOf := func(name, value string, allowed ...string) {
+		for _, a := range allowed {
+			if value == a {
+				return
+			}
+		}
+		errs = append(errs, fmt.Errorf("gitlab.%s: %q is not one of %v", name, value, allowed))
+	}
+	nonNegative := func(name string, d time.Duration) {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("gitlab.%s: must not be negative", name))
+		}
+	}
+	oneOf("token_profile", s.TokenProfile, ProfileDoorkeeper, ProfileStrict)
+	oneOf("status_scopes", s.StatusScopes, "any", "read")
+	oneOf("duplicates", s.Duplicates, "replay", "reject")
+	oneOf("zuora.callout_auth", s.Zuora.CalloutAuth, "challenge", "preemptive")
+	if s.TokenLifetime < time.Second {
+		errs = append(errs, errors.New("gitlab.token_lifetime: must be at least 1s"))
+	}
+	if s.MaxBodyBytes < 1024 {
+		errs = append(errs, errors.New("gitlab.max_body_bytes: must be at least 1024"))
+	}
+	if s.Zuora.CalloutAttempts < 1 || s.Zuora.CalloutAttempts > 5 {
+		errs = append(errs, errors.New("gitlab.zuora.callout_attempts: must be 1 to 5 (Zuora's limit)"))
+	}
+	if s.Zuora.CalloutTimeout <= 0 {
+		errs = append(errs, errors.New("gitlab.zuora.callout_timeout: must be positive"))
+	}
+	nonNegative("zuora.latency", s.Zuora.Latency)
+	nonNegative("zuora.callout_delay", s.Zuora.CalloutDelay)
+	nonNegative("zuora.callout_retry_interval", s.Zuora.CalloutRetryInterval)
+	nonNegative("salesforce.latency", s.Salesforce.Latency)
+	nonNegative("provisioning.delay", s.Provisioning.Delay)
+	return errors.Join(errs...)
+}

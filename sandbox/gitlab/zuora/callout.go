@@ -1,0 +1,198 @@
+package zuora
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+)
+
+// Event names of the callouts the portal cares about (reference §6).
+const (
+	EventOrderProcessed  = "Order Processed"
+	EventPaymentDeclined = "Payment Declined"
+)
+
+// Notification is one callout: Zuora sends ids, not whole objects.
+type Notification struct {
+	// ID is the Zuora-Notification-Id, the same on every retry of this
+	// notification; receivers use it to drop duplicates.
+	ID                 string `json:"notificationId"`
+	Event              string `json:"event"`
+	SubscriptionNumber string `json:"subscriptionNumber"`
+	AccountNumber      string `json:"accountNumber"`
+	OrderNumber        string `json:"orderNumber"`
+}
+
+// Delivery is one HTTP request Zuora made for a notification.
+type Delivery struct {
+	NotificationID     string    `json:"notificationId"`
+	RequestID          string    `json:"requestId"`
+	Event              string    `json:"event"`
+	SubscriptionNumber string    `json:"subscriptionNumber"`
+	Attempt            int       `json:"attempt"`
+	At                 time.Time `json:"at"`
+	URL                string    `json:"url"`
+	Credentials        bool      `json:"credentials"`
+	StatusCode         int       `json:"statusCode,omitempty"`
+	Error              string    `json:"error,omitempty"`
+	// Outcome is challenged (401 to a request without credentials, repeated
+	// at once with them), delivered (200), retrying, or abandoned.
+	Outcome string `json:"outcome"`
+}
+
+// Delivery outcomes.
+const (
+	OutcomeChallenged = "challenged"
+	OutcomeDelivered  = "delivered"
+	OutcomeRetrying   = "retrying"
+	OutcomeAbandoned  = "abandoned"
+)
+
+// CalloutPolicy is how Zuora delivers: where, how often, with what
+// credentials. Zuora's defaults are 3 attempts 30 minutes apart and
+// challenge-first Basic authentication.
+type CalloutPolicy struct {
+	URL           string
+	Attempts      int
+	RetryInterval time.Duration
+	// Preemptive sends credentials on the first request instead of waiting
+	// for the receiver's 401 challenge.
+	Preemptive bool
+	Username   string
+	Password   string
+	Timeout    time.Duration
+}
+
+// Dispatcher schedules and delivers callouts on the sandbox clock.
+type Dispatcher struct {
+	clock   *clock.Clock
+	client  *http.Client
+	policy  CalloutPolicy
+	observe func(Delivery)
+
+	// mu guards deliveries.
+	mu         sync.Mutex
+	deliveries []Delivery
+}
+
+// NewDispatcher returns a dispatcher that reports every delivery to observe
+// (which may be nil) as well as keeping it.
+func NewDispatcher(clk *clock.Clock, client *http.Client, policy CalloutPolicy, observe func(Delivery)) *Dispatcher {
+	if observe == nil {
+		observe = func(Delivery) {}
+	}
+	return &Dispatcher{clock: clk, client: client, policy: policy, observe: observe}
+}
+
+// NewNotificationID makes a Zuora-style 32-hex-digit id.
+func NewNotificationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Schedule sends n once the clock has moved on by after.
+func (d *Dispatcher) Schedule(n Notification, after time.Duration) {
+	d.scheduleAttempt(n, 1, after)
+}
+
+func (d *Dispatcher) scheduleAttempt(n Notification, attempt int, after time.Duration) {
+	name := fmt.Sprintf("zuora callout %q for %s, attempt %d", n.Event, n.SubscriptionNumber, attempt)
+	d.clock.AfterFunc(after, name, func(ctx context.Context) { d.attempt(ctx, n, attempt) })
+}
+
+// attempt makes one delivery attempt: without credentials first in
+// challenge mode, then at once with them if the receiver answers 401.
+// Only a 200 counts as delivered; anything else is retried after the
+// retry interval until the attempts run out.
+func (d *Dispatcher) attempt(ctx context.Context, n Notification, attempt int) {
+	withCredentials := d.policy.Preemptive
+	for {
+		del := d.send(ctx, n, attempt, withCredentials)
+		challenged := del.StatusCode == http.StatusUnauthorized && !withCredentials && del.Error == ""
+		switch {
+		case challenged:
+			del.Outcome = OutcomeChallenged
+		case del.StatusCode == http.StatusOK:
+			del.Outcome = OutcomeDelivered
+		case attempt < d.policy.Attempts:
+			del.Outcome = OutcomeRetrying
+		default:
+			del.Outcome = OutcomeAbandoned
+		}
+		d.record(del)
+		if challenged {
+			withCredentials = true
+			continue
+		}
+		if del.Outcome == OutcomeRetrying {
+			d.scheduleAttempt(n, attempt+1, d.policy.RetryInterval)
+		}
+		return
+	}
+}
+
+func (d *Dispatcher) send(ctx context.Context, n Notification, attempt int, withCredentials bool) Delivery {
+	del := Delivery{
+		NotificationID: n.ID, RequestID: NewNotificationID(), Event: n.Event,
+		SubscriptionNumber: n.SubscriptionNumber, Attempt: attempt, At: d.clock.Now(),
+		URL: d.policy.URL, Credentials: withCredentials,
+	}
+	body, _ := json.Marshal(n)
+	ctx, cancel := context.WithTimeout(ctx, d.policy.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.policy.URL, bytes.NewReader(body))
+	if err != nil {
+		del.Error = err.Error()
+		return del
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Zuora-Request-Id", del.RequestID)
+	req.Header.Set("Zuora-Notification-Id", n.ID)
+	req.Header.Set("User-Agent", "Zuora-Callout (marketplace-sandbox)")
+	if withCredentials {
+		req.SetBasicAuth(d.policy.Username, d.policy.Password)
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		del.Error = err.Error()
+		return del
+	}
+	defer resp.Body.Close()
+	del.StatusCode = resp.StatusCode
+	if resp.StatusCode == http.StatusUnauthorized && !strings.HasPrefix(strings.ToLower(resp.Header.Get("WWW-Authenticate")), "basic") {
+		del.Error = "401 without a Basic challenge"
+	}
+	return del
+}
+
+func (d *Dispatcher) record(del Delivery) {
+	d.mu.Lock()
+	d.deliveries = append(d.deliveries, del)
+	d.mu.Unlock()
+	d.observe(del)
+}
+
+// Deliveries lists every HTTP request made so far, oldest first.
+func (d *Dispatcher) Deliveries() []Delivery {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Delivery(nil), d.deliveries...)
+}
+
+// Reset forgets past deliveries. Pending attempts live on the clock, which
+// the sandbox clears separately.
+func (d *Dispatcher) Reset() {
+	d.mu.Lock()
+	d.deliveries = nil
+	d.mu.Unlock()
+}
