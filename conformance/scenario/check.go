@@ -110,31 +110,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// expand turns a data-driven scenario into one scenario per case, with
-// IDs `<id>/<case>`; the case name is the `case` value, or the case's
-// values joined by "-".
-func expand(sc Scenario) []Scenario {
-	if len(sc.Each) == 0 {
-		return []Scenario{sc}
-	}
-	out := make([]Scenario, 0, len(sc.Each))
-	for _, c := range sc.Each {
-		one := sc
-		one.Each = nil
-		one.Case = c
-		one.ID = sc.ID + "/" + caseName(c)
-		out = append(out, one)
-	}
-	return out
-}
-
-func caseName(c map[string]any) string {
-	if name, ok := c["case"].(string); ok {
-		return name
-	}
-	parts := make([]string, 0, len(c))
-	for _, k := range sortedKeys(c) {
-		parts = append(parts, fmt.Sprint(c[k]))
-	}
-	return strings.Join(parts, "-")
-}

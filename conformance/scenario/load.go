@@ -135,8 +135,8 @@ func loadFragments(fsys fs.FS, name, display string, into map[string]any) []Prob
 	return problems
 }
 
-// loadScenario validates one file and returns its scenario (expanded per
-// case) or the problems found.
+// loadScenario validates one file and returns its scenario, one per case
+// when it is data-driven, or the problems found.
 func loadScenario(fsys fs.FS, name, display string, sch *schema, fragments map[string]any) ([]Scenario, []Problem) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
@@ -147,28 +147,59 @@ func loadScenario(fsys fs.FS, name, display string, sch *schema, fragments map[s
 		return nil, probs
 	}
 	lines := indexLines(data)
-	if probs := sch.validate(display, doc, lines); probs != nil {
+	cases, probs := eachCases(doc, display, lines)
+	if probs != nil {
 		return nil, probs
+	}
+	if cases == nil {
+		sc, probs := decodeOne(doc, display, lines, sch, fragments)
+		if probs != nil {
+			return nil, probs
+		}
+		return []Scenario{sc}, nil
+	}
+	var out []Scenario
+	var problems []Problem
+	for _, c := range cases {
+		sc, probs := decodeOne(substituteEach(doc, c), display, lines, sch, fragments)
+		for _, p := range probs {
+			p.Message += fmt.Sprintf(" (case %s)", caseName(c))
+			problems = append(problems, p)
+		}
+		sc.ID += "/" + caseName(c)
+		sc.Case = c
+		out = append(out, sc)
+	}
+	if problems != nil {
+		return nil, dedupe(problems)
+	}
+	return out, nil
+}
+
+// decodeOne validates one (expanded) scenario document and decodes it.
+func decodeOne(doc any, display string, lines lineIndex, sch *schema, fragments map[string]any) (Scenario, []Problem) {
+	if probs := sch.validate(display, doc, lines); probs != nil {
+		return Scenario{}, probs
 	}
 	var sc Scenario
 	raw, _ := json.Marshal(doc)
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sc); err != nil {
-		return nil, []Problem{{File: display, Line: 1, Message: err.Error()}}
+		return Scenario{}, []Problem{{File: display, Line: 1, Message: err.Error()}}
 	}
 	sc.Source = Source{File: display, Line: lines.lineOf([]string{"id"})}
 	for i := range sc.Steps {
 		sc.Steps[i].Line = lines.lineOf([]string{"steps", fmt.Sprint(i)})
 	}
 	if probs := checkScenario(sc, doc, display, lines, fragments); probs != nil {
-		return nil, probs
+		return Scenario{}, probs
 	}
-	return expand(sc), nil
+	return sc, nil
 }
 
 // checkScenario finds what the schema cannot: references to unknown
-// variables, cases, fragments or credentials, and bad field paths.
+// variables, fragments or credentials, and bad field paths.
 func checkScenario(sc Scenario, doc any, display string, lines lineIndex, fragments map[string]any) []Problem {
 	var problems []Problem
 	report := func(loc []string, msg string) {
@@ -178,17 +209,6 @@ func checkScenario(sc Scenario, doc any, display string, lines lineIndex, fragme
 	for _, st := range sc.Steps {
 		for name := range st.Capture {
 			scope.vars[name] = true
-		}
-	}
-	for i, c := range sc.Each {
-		if i == 0 {
-			for k := range c {
-				scope.each[k] = true
-			}
-			continue
-		}
-		if !sameKeys(c, sc.Each[0]) {
-			report([]string{"each", fmt.Sprint(i)}, "every case must have the same keys as the first")
 		}
 	}
 	checkReferences(doc, nil, scope, report)

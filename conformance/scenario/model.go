@@ -31,12 +31,11 @@ type Scenario struct {
 	Labels []string `json:"labels,omitempty"`
 	// Needs lists capabilities the target must offer (e.g. "control").
 	Needs []string `json:"needs,omitempty"`
-	// Each holds the cases of a data-driven scenario before expansion.
-	Each []map[string]any `json:"each,omitempty"`
 	// Steps run in order; the first failing step ends the scenario.
 	Steps []Step `json:"steps"`
 
-	// Case holds the values of this expansion of Each (nil otherwise).
+	// Case holds the values of this case of a data-driven scenario (its
+	// `each` list is expanded when loading; nil otherwise).
 	Case map[string]any `json:"-"`
 	// Source is where the scenario was written.
 	Source Source `json:"-"`

@@ -136,9 +136,18 @@ func keys(set map[string]bool) string {
 // ExpandReferences replaces every ${...} of s with what fn returns for it;
 // an escaped `$${` becomes a literal `${`.
 func ExpandReferences(s string, fn func(Reference) string) string {
+	return expandReferences(s, fn, true)
+}
+
+// expandReferences replaces references; with unescape false an escaped
+// `$${` is left for a later expansion.
+func expandReferences(s string, fn func(Reference) string, unescape bool) string {
 	return referencePattern.ReplaceAllStringFunc(s, func(m string) string {
 		if strings.HasPrefix(m, "$$") {
-			return m[1:]
+			if unescape {
+				return m[1:]
+			}
+			return m
 		}
 		return fn(FindReferences(m)[0])
 	})

@@ -1,0 +1,64 @@
+// Command conformance certifies an implementation of a marketplace API (today
+// GitLab's Marketplace API) against the scenario library: every requirement
+// is checked over HTTP and the run ends with a verdict a CI pipeline can gate
+// a release on.
+//
+//	conformance [--target URL] [--config FILE] [--scenarios DIR]
+//	            [--label-filter EXPR] [--list]
+//	            [--junit FILE] [--json FILE] [--html FILE]
+//
+// Exit codes: 0 every scenario passed (or was skipped), 1 a scenario failed,
+// 2 usage, configuration or scenario errors, 3 the target is unreachable.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes of the command.
+const (
+	exitPass        = 0
+	exitFail        = 1
+	exitUsage       = 2
+	exitUnreachable = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(reportExit(err, os.Stderr))
+}
+
+// exitError carries the exit code of a failed run.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// reportExit prints err (if any) and returns the process exit code.
+func reportExit(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitPass
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "conformance:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "conformance:", err)
+	return exitUsage
+}
