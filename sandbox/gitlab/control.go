@@ -74,4 +74,3 @@ func (p *Portal) serveSpec(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 	_, _ = w.Write(spec.YAML)
 }
-

@@ -1,0 +1,148 @@
+// Package sandboxtest runs the whole sandbox in-process for Go tests, the
+// way net/http/httptest runs a handler: on a loopback port, with its clock
+// running, torn down when the test ends. Nothing else (no Docker, no
+// binary) is needed.
+package sandboxtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
+)
+
+// Server is a sandbox serving on a loopback port.
+type Server struct {
+	// URL is the base URL, e.g. "http://127.0.0.1:41234".
+	URL string
+	// Sandbox is the running sandbox, for direct access to its clock.
+	Sandbox *sandbox.Sandbox
+
+	http   *httptest.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Option configures a Server.
+type Option func(*setup)
+
+type setup struct {
+	cfg  sandbox.Config
+	opts []sandbox.Option
+}
+
+// WithConfig lets change adjust the default configuration.
+func WithConfig(change func(*sandbox.Config)) Option {
+	return func(s *setup) { change(&s.cfg) }
+}
+
+// WithFrozenClock freezes the clock at start (now if zero), so nothing
+// happens until the test advances it.
+func WithFrozenClock(start time.Time) Option {
+	return WithConfig(func(c *sandbox.Config) { c.Clock = "frozen"; c.ClockStart = start })
+}
+
+// WithFixtures replaces the default partners and catalogue.
+func WithFixtures(f fixtures.Fixtures) Option {
+	return func(s *setup) { s.opts = append(s.opts, sandbox.WithFixtures(f)) }
+}
+
+// WithSandboxOptions passes options through to sandbox.New.
+func WithSandboxOptions(opts ...sandbox.Option) Option {
+	return func(s *setup) { s.opts = append(s.opts, opts...) }
+}
+
+// Start runs a sandbox until Close is called.
+func Start(opts ...Option) (*Server, error) {
+	s := setup{cfg: sandbox.DefaultConfig()}
+	for _, opt := range opts {
+		opt(&s)
+	}
+	hs := httptest.NewUnstartedServer(nil)
+	base := "http://" + hs.Listener.Addr().String()
+	sb, err := sandbox.New(s.cfg, append([]sandbox.Option{sandbox.WithBaseURL(base)}, s.opts...)...)
+	if err != nil {
+		hs.Close()
+		return nil, err
+	}
+	hs.Config.Handler = sb.Handler()
+	hs.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := &Server{URL: base, Sandbox: sb, http: hs, cancel: cancel}
+	srv.wg.Add(1)
+	go func() { defer srv.wg.Done(); sb.Run(ctx) }()
+	return srv, srv.waitHealthy()
+}
+
+// New starts a sandbox for t and closes it when t ends.
+func New(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		t.Fatalf("starting sandbox: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *Server) waitHealthy() error {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.URL + "/_sandbox/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	s.Close()
+	return fmt.Errorf("sandbox at %s did not become healthy within 5s", s.URL)
+}
+
+// Close stops the clock and the server.
+func (s *Server) Close() {
+	s.cancel()
+	s.wg.Wait()
+	s.http.Close()
+}
+
+// Advance moves the sandbox clock and fires everything that falls due.
+func (s *Server) Advance(d time.Duration) {
+	s.Sandbox.Clock().Advance(context.Background(), d)
+}
+
+// Token gets an access token for a client of the GitLab portal, e.g.
+// Token("demo-partner", "demo-secret", "marketplace.order:create").
+func (s *Server) Token(clientID, secret string, scopes ...string) (string, error) {
+	form := url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {clientID},
+		"client_secret": {secret}, "scope": {strings.Join(scopes, " ")},
+	}
+	resp, err := http.PostForm(s.URL+"/oauth/token", form)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("token request answered %d %s", resp.StatusCode, body.Error)
+	}
+	return body.AccessToken, nil
+}
