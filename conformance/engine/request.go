@@ -111,7 +111,11 @@ func (s *state) buildBody(req scenario.Request, out *outgoing) error {
 		}
 		out.body = []byte(raw)
 	case req.Repeat != nil:
-		out.body = bytes.Repeat([]byte(req.Repeat.Text), req.Repeat.Times)
+		text, err := s.text(req.Repeat.Text)
+		if err != nil {
+			return err
+		}
+		out.body = bytes.Repeat([]byte(text), req.Repeat.Times)
 	}
 	return nil
 }

@@ -106,10 +106,6 @@ func (s *state) lookup(ref scenario.Reference) (any, error) {
 			return v, nil
 		}
 		return nil, brokenf("${vars.%s} is used before a step captured it", name(0))
-	case "each":
-		if v, ok := s.scenario.Case[name(0)]; ok {
-			return v, nil
-		}
 	case "fragments":
 		if v, ok := s.fragments[name(0)]; ok {
 			return v, nil
@@ -161,6 +157,11 @@ func (s *state) resolveMatcher(m scenario.Matcher) (scenario.Matcher, error) {
 	if m.OneOf != nil {
 		if list, ok := one(m.OneOf).([]any); ok {
 			m.OneOf = list
+		}
+	}
+	if m.ContainsAll != nil {
+		if list, ok := one(m.ContainsAll).([]any); ok {
+			m.ContainsAll = list
 		}
 	}
 	if m.Matches != "" && err == nil {

@@ -70,6 +70,9 @@ func Match(m scenario.Matcher, v Value, mode Mode) []string {
 	if m.HasContains {
 		add(containsValue(v.V, m.Contains, mode), "want something containing %s", Show(m.Contains))
 	}
+	for _, want := range m.ContainsAll {
+		add(containsValue(v.V, want, mode), "want something containing %s", Show(want))
+	}
 	if m.Type != "" {
 		add(hasType(v.V, m.Type), "want type %s", m.Type)
 	}

@@ -60,3 +60,11 @@ func TestMatch(t *testing.T) {
 		})
 	}
 }
+
+func TestMatchContainsAllReportsEachMissingElement(t *testing.T) {
+	m := scenario.Matcher{ContainsAll: []any{"a", "b", "c"}}
+	got := expect.Match(m, expect.Found([]any{"a"}), expect.JSON)
+	if len(got) != 2 || !strings.Contains(got[0], `"b"`) || !strings.Contains(got[1], `"c"`) {
+		t.Errorf("failures = %q", got)
+	}
+}

@@ -56,7 +56,11 @@ func substituteEach(doc any, c map[string]any) any {
 		out := make(map[string]any, len(v))
 		for k, child := range v {
 			if k != "each" {
-				out[k] = substituteEach(child, c)
+				key, _ := substituteEach(k, c).(string)
+				if key == "" {
+					key = k
+				}
+				out[key] = substituteEach(child, c)
 			}
 		}
 		return out

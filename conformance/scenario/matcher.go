@@ -18,6 +18,8 @@ type Matcher struct {
 	// Contains is a substring for strings and an element for arrays.
 	Contains    any
 	HasContains bool
+	// ContainsAll lists elements (or substrings) that must all be there.
+	ContainsAll []any
 	Present     bool
 	Absent      bool
 	Type        string
@@ -34,7 +36,7 @@ func (m *Matcher) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	fields := map[string]any{
-		"equals": &m.Equals, "oneOf": &m.OneOf, "matches": &m.Matches, "contains": &m.Contains,
+		"equals": &m.Equals, "oneOf": &m.OneOf, "matches": &m.Matches, "contains": &m.Contains, "containsAll": &m.ContainsAll,
 		"present": &m.Present, "absent": &m.Absent, "type": &m.Type,
 		"gt": &m.GT, "ge": &m.GE, "lt": &m.LT, "le": &m.LE,
 	}

@@ -103,7 +103,9 @@ func checkReferences(node any, loc []string, sc refScope, report func(loc []stri
 		}
 	case map[string]any:
 		for k, child := range v {
-			checkReferences(child, append(append([]string{}, loc...), k), sc, report)
+			at := append(append([]string{}, loc...), k)
+			checkReferences(k, at, sc, report)
+			checkReferences(child, at, sc, report)
 		}
 	case []any:
 		for i, child := range v {
