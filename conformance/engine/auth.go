@@ -5,8 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"strings"
 
-	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/expect"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
 )
 
@@ -99,10 +99,15 @@ func mapField(doc any, key string) any {
 	return nil
 }
 
+// excerpt shows the start of a body on one line, for failure messages.
 func excerpt(body []byte) string {
 	const limit = 300
-	if len(body) > limit {
-		return expect.Show(string(body[:limit]) + "…")
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > limit {
+		s = s[:limit] + "…"
 	}
-	return expect.Show(string(body))
+	if s == "" {
+		return "(empty)"
+	}
+	return s
 }

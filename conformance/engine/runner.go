@@ -182,8 +182,14 @@ func classify(err error) ErrorKind {
 
 func stepLabel(i int, st scenario.Step) string {
 	name := st.Name
-	if name == "" {
-		name = st.Kind()
+	switch {
+	case name != "":
+	case st.Request != nil:
+		name = st.Request.Method + " " + st.Request.Path
+	case st.Poll != nil:
+		name = "poll " + st.Poll.Request.Method + " " + st.Poll.Request.Path
+	default:
+		name = "control " + st.Control.Action
 	}
 	return fmt.Sprintf("step %d %q (line %d)", i+1, name, st.Line)
 }

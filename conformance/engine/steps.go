@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/lifecycle"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
 )
 
@@ -84,7 +85,7 @@ func (s *state) pollStep(ctx context.Context, st scenario.Step, sr *StepResult) 
 		if len(unmet) == 0 || elapsed >= time.Duration(p.Timeout) || len(sr.Failures) > 0 {
 			if len(unmet) > 0 && p.OnTimeout != "continue" && len(sr.Failures) == 0 {
 				sr.Failures = append(sr.Failures, fmt.Sprintf("poll: condition not met after %d attempts over %s (observed %s): %s",
-					attempt, elapsed, strings.Join(sr.Observed, " → "), strings.Join(unmet, "; ")))
+					attempt, elapsed, lifecycle.Collapse(sr.Observed), strings.Join(unmet, "; ")))
 			}
 			if len(sr.Failures) > 0 {
 				return nil

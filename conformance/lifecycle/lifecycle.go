@@ -129,17 +129,21 @@ func (t *Trace) Observe(state string) error {
 func (t *Trace) Seen() []string { return append([]string{}, t.seen...) }
 
 // String renders the trace with repeated states collapsed: "Created ×3 → Provisioned".
-func (t *Trace) String() string {
+func (t *Trace) String() string { return Collapse(t.seen) }
+
+// Collapse renders a sequence of states with repeats counted, so that a
+// long poll stays readable.
+func Collapse(states []string) string {
 	var parts []string
-	for i := 0; i < len(t.seen); {
+	for i := 0; i < len(states); {
 		j := i
-		for j < len(t.seen) && t.seen[j] == t.seen[i] {
+		for j < len(states) && states[j] == states[i] {
 			j++
 		}
 		if n := j - i; n > 1 {
-			parts = append(parts, fmt.Sprintf("%s ×%d", t.seen[i], n))
+			parts = append(parts, fmt.Sprintf("%s ×%d", states[i], n))
 		} else {
-			parts = append(parts, t.seen[i])
+			parts = append(parts, states[i])
 		}
 		i = j
 	}
