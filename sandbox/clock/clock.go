@@ -195,14 +195,22 @@ func (c *Clock) Advance(ctx context.Context, d time.Duration) int {
 	defer c.fireMu.Unlock()
 
 	c.mu.Lock()
-	start := c.nowLocked()
 	startOffset := c.offset
-	target := start.Add(d)
+	target := c.nowLocked().Add(d)
 	c.mu.Unlock()
+	// In real mode the wall clock moves while jobs run, so the limit is
+	// where the clock will stand once the advance is done, recomputed each
+	// time: work a job schedules "now" still falls inside the advance.
+	limit := func() time.Time {
+		if c.Mode() == ModeFrozen {
+			return target
+		}
+		return c.wall().Add(startOffset + d)
+	}
 
 	fired := 0
 	for ctx.Err() == nil {
-		e := c.popDue(target, true)
+		e := c.popDue(limit(), true)
 		if e == nil {
 			break
 		}
