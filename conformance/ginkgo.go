@@ -1,0 +1,62 @@
+// Package conformance certifies implementations of a marketplace API
+// against written requirements. The work is done by plain Go packages —
+// scenario (the YAML format), engine (running it over HTTP), report
+// (JUnit, JSON, HTML) — and this package is the thin Ginkgo shell that
+// turns each scenario into one spec, so the library runs under `go test`,
+// the ginkgo CLI, or inside a partner's own Ginkgo suite.
+package conformance
+
+import (
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/engine"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/report"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
+)
+
+// Describe declares one spec per scenario under a container named title.
+// Call it before RunSpecs (Ginkgo builds its tree first), with scenarios
+// already loaded and validated. Labels (plus cap:<name> for each needed
+// capability) become Ginkgo labels, so --ginkgo.label-filter selects
+// scenarios like the conformance command's --label-filter. Scenarios that
+// move the target's clock or reset it are Serial: they change what every
+// other scenario sees.
+func Describe(title string, scenarios []scenario.Scenario, runner *engine.Runner) bool {
+	return ginkgo.Describe(title, func() {
+		for _, sc := range scenarios {
+			args := []any{ginkgo.Label(sc.AllLabels()...)}
+			if needs(sc, target.CapabilityControl) {
+				args = append(args, ginkgo.Serial)
+			}
+			args = append(args, func(ctx ginkgo.SpecContext) { runSpec(ctx, runner, sc) })
+			ginkgo.It(sc.ID+": "+sc.Title, args...)
+		}
+	})
+}
+
+// runSpec runs one scenario and maps its outcome onto Ginkgo's: a skip
+// carries the missing capability, a failure or error the scenario id, the
+// requirement and every unmet expectation.
+func runSpec(ctx ginkgo.SpecContext, runner *engine.Runner, sc scenario.Scenario) {
+	res := runner.Run(ctx, sc)
+	ginkgo.AddReportEntry("requirement", sc.Requirement)
+	if res.Outcome != engine.Pass && res.Outcome != engine.Skip {
+		ginkgo.AddReportEntry("transcript", report.Transcript(res), ginkgo.ReportEntryVisibilityFailureOrVerbose)
+	}
+	switch res.Outcome {
+	case engine.Skip:
+		ginkgo.Skip(res.Message())
+	case engine.Fail, engine.Error:
+		ginkgo.Fail(res.Message())
+	}
+}
+
+func needs(sc scenario.Scenario, capability string) bool {
+	for _, n := range sc.Needs {
+		if n == capability {
+			return true
+		}
+	}
+	return false
+}
