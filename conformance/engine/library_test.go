@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/engine"
-	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/internal/fakeportal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/fakeportal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
 	"github.com/marketplace-sandbox/marketplace-sandbox/scenarios"

@@ -55,7 +55,8 @@ func ParseConfig(data []byte) (Config, error) {
 }
 
 // ApplyEnv overrides c with CONFORMANCE_* variables: CONFORMANCE_TARGET,
-// CONFORMANCE_PRODUCT_ID, CONFORMANCE_CAPABILITIES (comma separated) and,
+// CONFORMANCE_PRODUCT_ID, CONFORMANCE_CAPABILITIES (comma separated, or
+// "none" to declare that the target has none and skip discovery) and,
 // per credential (CREATE, READONLY, SECOND), CONFORMANCE_<NAME>_CLIENT_ID,
 // _CLIENT_SECRET, _SCOPE and _TRADING_PARTNER_ID.
 func (c Config) ApplyEnv(getenv func(string) string) Config {
@@ -66,7 +67,9 @@ func (c Config) ApplyEnv(getenv func(string) string) Config {
 	}
 	set(&c.URL, "CONFORMANCE_TARGET")
 	set(&c.ProductID, "CONFORMANCE_PRODUCT_ID")
-	if v := getenv("CONFORMANCE_CAPABILITIES"); v != "" {
+	if v := getenv("CONFORMANCE_CAPABILITIES"); v == "none" {
+		c.Capabilities = []string{}
+	} else if v != "" {
 		c.Capabilities = splitList(v)
 	}
 	creds := map[string]Credential{}
