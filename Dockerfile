@@ -1,0 +1,53 @@
+# Images of marketplace-sandbox, both FROM scratch around one static binary:
+#
+#   --target sandbox      the sandbox (GitLab Marketplace API + /_sandbox control API)
+#   --target conformance  the conformance runner, to certify any implementation
+#
+# Nothing is compiled in here: the binaries are built on the host with
+# CGO_ENABLED=0 into bin/image/, and this file only copies them, so a build
+# needs no base image and no registry. Build both with
+#
+#   testcontainers/build-images.sh     (what `make image` runs)
+#
+# The binaries embed CA roots (golang.org/x/crypto/x509roots/fallback) and
+# the time zone database (time/tzdata), which scratch does not have.
+# This file avoids BuildKit-only syntax (COPY --chmod, HEALTHCHECK
+# --start-interval, a "# syntax" line that would pull a frontend image), so
+# the legacy builder and BuildKit both build it.
+
+ARG VERSION=dev
+
+# conformance: `docker run --rm -v "$PWD/reports:/reports" IMAGE --target URL
+# --junit /reports/junit.xml`. Exit codes: 0 passed, 1 failures, 2 usage,
+# 3 target unreachable. CONFORMANCE_* variables configure it as well.
+FROM scratch AS conformance
+ARG VERSION
+LABEL org.opencontainers.image.title="marketplace-sandbox-conformance" \
+      org.opencontainers.image.description="Conformance runner for the GitLab Marketplace API: scenarios over HTTP, JUnit/JSON/HTML reports" \
+      org.opencontainers.image.source="https://github.com/marketplace-sandbox/marketplace-sandbox" \
+      org.opencontainers.image.version="${VERSION}"
+COPY bin/image/conformance /conformance
+USER 65532:65532
+ENTRYPOINT ["/conformance"]
+
+# sandbox (the default target): listens on 0.0.0.0:8080 inside the
+# container. Configure it with SANDBOX_* variables, or mount a YAML file and
+# point SANDBOX_CONFIG at it (SANDBOX_FIXTURES likewise for partners and
+# catalogue). Prefer variables over flags: the HEALTHCHECK reads the same
+# variables, so it probes the address the server really listens on.
+FROM scratch AS sandbox
+ARG VERSION
+LABEL org.opencontainers.image.title="marketplace-sandbox" \
+      org.opencontainers.image.description="A fake GitLab Customers Portal Marketplace API with a control API, for tests and CI" \
+      org.opencontainers.image.source="https://github.com/marketplace-sandbox/marketplace-sandbox" \
+      org.opencontainers.image.version="${VERSION}"
+COPY bin/image/sandbox /sandbox
+ENV SANDBOX_ADDR=0.0.0.0:8080
+EXPOSE 8080
+USER 65532:65532
+# Docker runs the first probe one interval after the start (Engine 25+ can
+# probe sooner with --start-interval, which older engines reject): compose
+# files that gate on service_healthy may shorten the interval, see compose.yaml.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["/sandbox", "healthcheck"]
+ENTRYPOINT ["/sandbox"]
