@@ -22,6 +22,7 @@ type options struct {
 	html         string
 	timeout      time.Duration
 	probeTimeout time.Duration
+	wait         time.Duration
 	quiet        bool
 }
 
@@ -42,6 +43,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.html, "html", "", "write a self-contained HTML report (requests and responses, secrets masked) to this file")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "give up on one HTTP request after this long")
 	fs.DurationVar(&o.probeTimeout, "probe-timeout", 3*time.Second, "how long the target may take to answer the first request before the run gives up (exit 3)")
+	fs.DurationVar(&o.wait, "wait", 0, "keep probing a target that does not answer yet for this long (e.g. 15s right after starting it); 0 probes once")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only failures and the summary")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: conformance [flags]\n\nChecks an implementation of the GitLab Marketplace API against the conformance scenarios.\nExit codes: 0 passed, 1 failures, 2 usage or scenario errors, 3 target unreachable.\n\nFlags:")

@@ -162,7 +162,7 @@ func TestReports(t *testing.T) {
 			Tests    int `xml:"tests,attr"`
 			Failures int `xml:"failures,attr"`
 			Cases    []struct {
-				Name    string `xml:"name,attr"`
+				Name    string    `xml:"name,attr"`
 				Skipped *struct{} `xml:"skipped"`
 				Failure *struct {
 					Message string `xml:"message,attr"`

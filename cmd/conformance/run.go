@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return withCode(exitUsage, err)
 	}
 	client := engine.DefaultHTTPClient(o.timeout)
-	if err := target.Probe(ctx, client, cfg.URL, o.probeTimeout); err != nil {
+	if err := target.WaitReady(ctx, client, cfg.URL, o.wait, o.probeTimeout); err != nil {
 		return withCode(exitUnreachable, err)
 	}
 	if cfg, err = target.Discover(ctx, client, cfg); err != nil {

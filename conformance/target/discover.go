@@ -129,3 +129,48 @@ func getJSON(ctx context.Context, client *http.Client, u string, into any) error
 	}
 	return json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(into)
 }
+
+// WaitReady polls the target until it answers, for at most wait: every
+// attempt is a Probe with probeTimeout, 100 ms apart. When the target has
+// a control API that says it is not ready yet (health 503, as our sandbox
+// answers before its clock runs), WaitReady also waits for it. A wait of
+// zero probes once. This replaces sleeping before a run in CI scripts.
+func WaitReady(ctx context.Context, client *http.Client, rawURL string, wait, probeTimeout time.Duration) error {
+	deadline := time.Now().Add(wait)
+	health := strings.TrimRight(rawURL, "/") + "/_sandbox/health"
+	for {
+		err := Probe(ctx, client, rawURL, probeTimeout)
+		if err == nil && !starting(ctx, client, health, probeTimeout) {
+			return nil
+		}
+		if err == nil {
+			err = fmt.Errorf("%w: %s still answers 503", ErrUnreachable, health)
+		}
+		if !time.Now().Before(deadline) {
+			return err
+		}
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// starting reports whether a control API exists and says "not ready".
+func starting(ctx context.Context, client *http.Client, health string, timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, health, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusServiceUnavailable
+}
