@@ -63,13 +63,20 @@ func (s Scenario) AllLabels() []string {
 // Step is one action with its expectations. Exactly one of Request, Poll and
 // Control is set.
 type Step struct {
-	Name      string             `json:"name,omitempty"`
-	Request   *Request           `json:"request,omitempty"`
-	Poll      *Poll              `json:"poll,omitempty"`
-	Control   *Control           `json:"control,omitempty"`
-	Expect    *Expect            `json:"expect,omitempty"`
-	Capture   map[string]Capture `json:"capture,omitempty"`
-	Lifecycle *Lifecycle         `json:"lifecycle,omitempty"`
+	// Name says what the step does, for reports; optional.
+	Name string `json:"name,omitempty"`
+	// Request sends one HTTP request.
+	Request *Request `json:"request,omitempty"`
+	// Poll repeats a request until a condition holds.
+	Poll *Poll `json:"poll,omitempty"`
+	// Control drives the target's control API.
+	Control *Control `json:"control,omitempty"`
+	// Expect judges the (last) response.
+	Expect *Expect `json:"expect,omitempty"`
+	// Capture keeps response values as ${vars.<name>}.
+	Capture map[string]Capture `json:"capture,omitempty"`
+	// Lifecycle checks the statuses seen against a transition graph.
+	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
 
 	// Line is the step's line in its file.
 	Line int `json:"-"`
@@ -90,15 +97,18 @@ func (s Step) Kind() string {
 // Request is one HTTP request to the target. String values may contain
 // ${...} references (see the README).
 type Request struct {
-	Method  string            `json:"method"`
-	Path    string            `json:"path"`
-	Query   map[string]string `json:"query,omitempty"`
+	Method string `json:"method"`
+	// Path is relative to the target's base URL.
+	Path  string            `json:"path"`
+	Query map[string]string `json:"query,omitempty"`
+	// Headers are sent as written; a literal Authorization wins over Auth.
 	Headers map[string]string `json:"headers,omitempty"`
 	Auth    *Auth             `json:"auth,omitempty"`
-	JSON    any               `json:"json,omitempty"`
-	Form    map[string]string `json:"form,omitempty"`
-	Raw     *string           `json:"raw,omitempty"`
-	Repeat  *Repeat           `json:"repeat,omitempty"`
+	// JSON, Form, Raw and Repeat are the four exclusive body kinds.
+	JSON   any               `json:"json,omitempty"`
+	Form   map[string]string `json:"form,omitempty"`
+	Raw    *string           `json:"raw,omitempty"`
+	Repeat *Repeat           `json:"repeat,omitempty"`
 	// Set replaces fields of the JSON body, by field path.
 	Set map[string]any `json:"set,omitempty"`
 	// Omit removes fields of the JSON body, by field path.
