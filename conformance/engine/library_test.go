@@ -86,6 +86,7 @@ func TestLibraryDetectsDefects(t *testing.T) {
 		{fakeportal.ErrorsAsText, "token-errors/missing-grant-type"},
 		{fakeportal.UnknownIDIs200, "status-unknown-id-not-found"},
 		{fakeportal.NeverProvisions, "lifecycle-poll-until-final"},
+		{fakeportal.NoRequestID, "request-id-errors/token-refused"},
 	}
 	covered := map[fakeportal.Defect]bool{}
 	for _, tt := range tests {

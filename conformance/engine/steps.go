@@ -27,11 +27,13 @@ func (s *state) requestStep(ctx context.Context, st scenario.Step, sr *StepResul
 	return s.judge(st, resp, sr)
 }
 
-// judge applies a step's lifecycle, expectations and captures to resp.
+// judge applies a step's captures, then its expectations, to resp.
+// Capturing first lets an expectation compare two parts of one response
+// (a body's request_id with the X-Request-Id header).
 func (s *state) judge(st scenario.Step, resp *response, sr *StepResult) error {
 	for _, f := range []func() ([]string, error){
-		func() ([]string, error) { return s.check(st.Expect, resp) },
 		func() ([]string, error) { return s.capture(st.Capture, resp) },
+		func() ([]string, error) { return s.check(st.Expect, resp) },
 	} {
 		msgs, err := f()
 		if err != nil {

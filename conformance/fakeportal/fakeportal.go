@@ -6,6 +6,8 @@
 package fakeportal
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -39,6 +41,7 @@ const (
 	ErrorsAsText           Defect = "errors rendered as text/plain"
 	UnknownIDIs200         Defect = "unknown id answered 200"
 	NeverProvisions        Defect = "subscriptions never leave Created"
+	NoRequestID            Defect = "responses without X-Request-Id"
 )
 
 // AllDefects lists every defect, for table tests.
@@ -47,7 +50,7 @@ func AllDefects() []Defect {
 		AuthHole, ReadOnlyCanCreate, LeakBetweenPartners, OtherPartnerIs403, GlobalExternalIDs,
 		NoSubscriptionNumber, StatusRegresses, UnknownStatus, EmailOptional, ValidationIs400,
 		ReplayIsConflict, DifferentBodyOverwrite, ErrorBodyWrongShape, ErrorsAsText, UnknownIDIs200,
-		NeverProvisions}
+		NeverProvisions, NoRequestID}
 }
 
 // Partner is one OAuth client of the fake.
@@ -148,7 +151,19 @@ func (p *Portal) Handler() http.Handler {
 		mux.HandleFunc("POST /_sandbox/reset", p.reset)
 		mux.HandleFunc("GET /_sandbox/gitlab/fixtures", p.fixtures)
 	}
-	return mux
+	return p.withRequestID(mux)
+}
+
+// withRequestID gives every response an X-Request-Id, as the contract asks.
+func (p *Portal) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !p.has(NoRequestID) {
+			raw := make([]byte, 8)
+			_, _ = rand.Read(raw)
+			w.Header().Set("X-Request-Id", hex.EncodeToString(raw))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (p *Portal) has(d Defect) bool { return p.defects[d] }
@@ -164,6 +179,9 @@ func (p *Portal) fail(w http.ResponseWriter, status int, code, description strin
 		writeJSON(w, status, map[string]any{"message": description})
 	default:
 		body := map[string]any{"error": code, "error_description": description}
+		if id := w.Header().Get("X-Request-Id"); id != "" {
+			body["request_id"] = id
+		}
 		if fields != nil {
 			body["errors"] = fields
 		}
