@@ -50,9 +50,9 @@ func requireSandbox(t *testing.T, opts ...testcontainers.ContainerCustomizer) *s
 	t.Helper()
 	switch {
 	case dockerProblem != nil && inCI():
-		t.Fatalf("CI is set but Docker is not usable: %v", dockerProblem)
+		t.Fatalf("CI is set, so Docker is required, but no engine answers: %v", dockerProblem)
 	case dockerProblem != nil:
-		t.Skipf("no Docker engine: %v", dockerProblem)
+		t.Skipf("skipping: no Docker engine answers (%v); CI runs these tests for real (testcontainers/ci-docker.sh)", dockerProblem)
 	case imageProblem != nil:
 		t.Fatalf("image %s: %v; build it with `make image` (testcontainers/build-images.sh) or set SANDBOX_IMAGE", image, imageProblem)
 	}

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# ci-docker.sh is the container half of CI, run by .ci/run after the Go
+# tests. On a machine where no Docker engine answers it installs one
+# (Debian's docker.io) and starts it; then it
+#
+#   1. builds both images (build-images.sh) and prints their sizes,
+#   2. starts the sandbox image and measures start-to-healthy, both as the
+#      host sees it (polling /_sandbox/health) and as Docker's HEALTHCHECK
+#      reports it,
+#   3. runs the conformance image against that container (plain docker run),
+#   4. runs the same through compose.yaml (docker compose v2, or Debian's
+#      docker-compose v1),
+#   5. runs the testcontainers module's tests with CI=true, so a missing
+#      engine fails instead of skipping.
+#
+# Environment: DOCKERD_LOG (default /tmp/dockerd.log), SANDBOX_IMAGE and
+# CONFORMANCE_IMAGE (default the :dev tags make image builds).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export SANDBOX_IMAGE=${SANDBOX_IMAGE:-marketplace-sandbox:dev}
+export CONFORMANCE_IMAGE=${CONFORMANCE_IMAGE:-marketplace-sandbox-conformance:dev}
+dockerd_log=${DOCKERD_LOG:-/tmp/dockerd.log}
+run_id="mps-ci-$$"
+dockerd_pid=""
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { printf 'ci-docker: %s\n' "$*" >&2; exit 1; }
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND...: poll COMMAND until it succeeds
+# or the deadline passes.
+wait_for() {
+	local what=$1 deadline=$(($(date +%s) + $2))
+	shift 2
+	until "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "timed out waiting for $what" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+cleanup() {
+	docker rm -f "$run_id-sandbox" "$run_id-net-sandbox" >/dev/null 2>&1 || true
+	docker network rm "$run_id" >/dev/null 2>&1 || true
+	if [ -n "${compose:-}" ]; then $compose -p "$run_id" down --remove-orphans >/dev/null 2>&1 || true; fi
+	if [ -n "$dockerd_pid" ]; then
+		as_root kill "$dockerd_pid" 2>/dev/null || true
+		wait "$dockerd_pid" 2>/dev/null || true
+	fi
+}
+trap cleanup EXIT
+
+ensure_engine() {
+	if docker info >/dev/null 2>&1; then
+		return
+	fi
+	if ! command -v dockerd >/dev/null 2>&1; then
+		step "installing Docker (Debian docker.io)"
+		as_root apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq docker.io >/dev/null
+	fi
+	step "starting dockerd (log: $dockerd_log)"
+	# Started directly (not through as_root, whose subshell would get the
+	# pid), so that cleanup stops this very dockerd.
+	if [ "$(id -u)" = 0 ]; then
+		dockerd >"$dockerd_log" 2>&1 &
+	else
+		sudo dockerd >"$dockerd_log" 2>&1 &
+	fi
+	dockerd_pid=$!
+	local started
+	started=$(date +%s%N)
+	if ! wait_for "docker info" 60 docker info; then
+		tail -n 40 "$dockerd_log" >&2
+		fail "dockerd did not answer within 60s"
+	fi
+	echo "engine up after $(ms_since "$started") ms: $(docker version --format '{{.Server.Version}}')"
+}
+
+# pick_compose sets $compose to a working Compose command, installing
+# Debian's docker-compose (v1) when neither v2 nor v1 is present.
+pick_compose() {
+	if docker compose version >/dev/null 2>&1; then
+		compose="docker compose"
+	elif command -v docker-compose >/dev/null 2>&1; then
+		compose="docker-compose"
+	else
+		step "installing Debian docker-compose (Compose v2 is not packaged by Debian)"
+		as_root apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq docker-compose >/dev/null
+		compose="docker-compose"
+	fi
+	echo "compose: $($compose version | head -n 1)"
+}
+
+# is_healthy CONTAINER: Docker's own HEALTHCHECK verdict is "healthy".
+is_healthy() {
+	[ "$(docker inspect --format '{{.State.Health.Status}}' "$1")" = healthy ]
+}
+
+ensure_engine
+
+step "building images"
+testcontainers/build-images.sh
+
+step "sandbox container: start to healthy"
+started=$(date +%s%N)
+docker run -d --name "$run_id-sandbox" -p 127.0.0.1::8080 "$SANDBOX_IMAGE" >/dev/null
+run_ms=$(ms_since "$started")
+port=$(docker port "$run_id-sandbox" 8080/tcp | head -n 1)
+port=${port##*:}
+wait_for "health" 10 curl -fsS "http://127.0.0.1:$port/_sandbox/health" ||
+	{ docker logs "$run_id-sandbox" >&2; fail "the sandbox did not answer /_sandbox/health within 10s"; }
+echo "docker run returned after ${run_ms} ms; /_sandbox/health answered 200 after $(ms_since "$started") ms"
+wait_for "docker health" 30 is_healthy "$run_id-sandbox" ||
+	fail "Docker's HEALTHCHECK did not report healthy within 30s: $(docker inspect --format '{{json .State.Health}}' "$run_id-sandbox")"
+echo "Docker reports healthy after $(ms_since "$started") ms (first probe runs one --interval after start)"
+echo "runs as user $(docker inspect --format '{{.Config.User}}' "$run_id-sandbox")"
+docker rm -f "$run_id-sandbox" >/dev/null
+
+step "conformance image against the sandbox container (docker run)"
+docker network create "$run_id" >/dev/null
+docker run -d --name "$run_id-net-sandbox" --network "$run_id" --network-alias sandbox "$SANDBOX_IMAGE" >/dev/null
+mkdir -p reports/docker-run
+docker run --rm --network "$run_id" --user "$(id -u):$(id -g)" -v "$PWD/reports/docker-run:/reports" \
+	"$CONFORMANCE_IMAGE" --target http://sandbox:8080 --quiet \
+	--junit /reports/junit.xml --json /reports/conformance.json --html /reports/conformance.html
+ls reports/docker-run
+
+step "compose.yaml: sandbox, then conformance once it is healthy"
+pick_compose
+mkdir -p reports
+# SANDBOX_PORT=0: publish on a free loopback port, so CI never collides
+# with a sandbox already running on 8080.
+SANDBOX_PORT=0 REPORTS_USER="$(id -u):$(id -g)" \
+	$compose -p "$run_id" up --no-color --exit-code-from conformance >reports/compose.log 2>&1 ||
+	{ tail -n 40 reports/compose.log >&2; fail "compose run failed (log: reports/compose.log)"; }
+grep -E '[0-9]+ scenarios:' reports/compose.log || true
+ls reports/junit.xml reports/conformance.json reports/conformance.html
+
+step "testcontainers module tests"
+(cd testcontainers && CI=true go test -race -count=1 ./...)
