@@ -27,6 +27,12 @@ LABEL org.opencontainers.image.title="marketplace-sandbox-conformance" \
       org.opencontainers.image.source="https://github.com/marketplace-sandbox/marketplace-sandbox" \
       org.opencontainers.image.version="${VERSION}"
 COPY bin/image/conformance /conformance
+# scratch has no writable directory (not even /tmp): /reports belongs to
+# the runner's user, so reports can be written and fetched with `docker cp`
+# where a bind mount is not possible (docker-in-docker CI jobs). A mounted
+# folder must be writable by 65532, or run with --user of its owner.
+COPY --chown=65532:65532 bin/image/reports/ /reports/
+WORKDIR /reports
 USER 65532:65532
 ENTRYPOINT ["/conformance"]
 

@@ -21,7 +21,8 @@ arch=${GOARCH:-$($GO env GOARCH)}
 version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 rm -rf bin/image
-mkdir -p bin/image
+# reports/ stays empty: it becomes the conformance image's writable /reports.
+mkdir -p bin/image/reports
 CGO_ENABLED=0 GOOS=linux GOARCH="$arch" $GO build -trimpath -ldflags='-s -w' \
 	-o bin/image/ ./cmd/sandbox ./cmd/conformance
 
