@@ -11,6 +11,7 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/lifecycle"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
 )
 
 // requestStep sends one request and judges its response.
@@ -66,7 +67,7 @@ func (s *state) pollStep(ctx context.Context, st scenario.Step, sr *StepResult) 
 		every = 500 * time.Millisecond
 	}
 	advance := time.Duration(p.AdvanceClock)
-	if advance > 0 && !s.runner.target.Capabilities["control"] {
+	if advance > 0 && !s.runner.target.Capabilities[target.CapabilityControl] {
 		advance = 0 // the target's own time must pass
 	}
 	var elapsed time.Duration
