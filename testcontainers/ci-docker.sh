@@ -146,4 +146,4 @@ grep -E '[0-9]+ scenarios:' reports/compose.log || true
 ls reports/junit.xml reports/conformance.json reports/conformance.html
 
 step "testcontainers module tests"
-(cd testcontainers && CI=true go test -race -count=1 ./...)
+(cd testcontainers && go vet ./... && CI=true go test -race -count=1 ./...)
