@@ -64,7 +64,7 @@ ensure_engine() {
 	if ! command -v dockerd >/dev/null 2>&1; then
 		step "installing Docker (Debian docker.io)"
 		as_root apt-get update -qq
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+		as_root env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq docker.io >/dev/null
 	fi
 	step "starting dockerd (log: $dockerd_log)"
 	# Started directly (not through as_root, whose subshell would get the
@@ -94,7 +94,7 @@ pick_compose() {
 	else
 		step "installing Debian docker-compose (Compose v2 is not packaged by Debian)"
 		as_root apt-get update -qq
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
+		as_root env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq docker-compose >/dev/null
 		compose="docker-compose"
 	fi
 	echo "compose: $($compose version | head -n 1)"
