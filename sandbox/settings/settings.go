@@ -114,10 +114,16 @@ func (l Loader) Load(dst any, name string, args []string, getenv func(string) st
 	configPath := fs.String(l.ConfigFlag, getenv(l.EnvPrefix+strings.ToUpper(l.ConfigFlag)), "YAML configuration file (env "+l.EnvPrefix+strings.ToUpper(l.ConfigFlag)+")")
 	pending := map[string]string{}
 	for _, s := range list {
-		fs.Func(s.Flag, fmt.Sprintf("%s (env %s, default %q)", s.Usage, s.Env, s.Default), func(text string) error {
+		usage := fmt.Sprintf("%s (env %s, default %q)", s.Usage, s.Env, s.Default)
+		record := func(text string) error {
 			pending[s.Flag] = text
 			return nil
-		})
+		}
+		if s.value.Kind() == reflect.Bool {
+			fs.BoolFunc(s.Flag, usage, record) // --debug alone means true
+		} else {
+			fs.Func(s.Flag, usage, record)
+		}
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage of %s:\n", name)
@@ -129,7 +135,7 @@ func (l Loader) Load(dst any, name string, args []string, getenv func(string) st
 	if *configPath != "" {
 		doc, err := l.ReadFile(*configPath)
 		if err != nil {
-			return nil, fmt.Errorf("reading config file: %w", err)
+			return nil, fmt.Errorf("reading config file %s: %w", *configPath, err)
 		}
 		if err := DecodeYAML(doc, dst); err != nil {
 			return nil, fmt.Errorf("config file %s: %w", *configPath, err)
