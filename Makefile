@@ -4,7 +4,10 @@ BIN     ?= bin
 ADDR    ?= 127.0.0.1:8080
 PKGS    := ./...
 
-.PHONY: all build run test lint vet fmt-check bench load clean
+CONFORMANCE_ADDR ?= 127.0.0.1:18080
+REPORTS          ?= reports
+
+.PHONY: all build run test unit lint vet fmt-check conformance image docker-test bench load clean
 
 all: build
 
@@ -16,9 +19,33 @@ build:
 run:
 	$(GO) run ./cmd/sandbox --addr $(ADDR)
 
-## test: everything CI checks: formatting, vet, and all tests under the race detector
-test: fmt-check vet
+## test: everything CI checks: formatting, vet, all Go tests under the race
+## detector, the conformance suite against the built binary, and the
+## container tests (skipped with a message when Docker is absent outside CI)
+test: fmt-check vet unit conformance docker-test
+
+unit:
 	$(GO) test -race -count=1 $(PKGS)
+
+## conformance: run the scenario library against a freshly started sandbox; reports in $(REPORTS)/
+conformance:
+	mkdir -p $(BIN) $(REPORTS)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/sandbox ./cmd/conformance
+	$(BIN)/sandbox --clock frozen --addr $(CONFORMANCE_ADDR) > $(REPORTS)/sandbox.log 2>&1 & pid=$$!; \
+	$(BIN)/conformance --target http://$(CONFORMANCE_ADDR) --wait 15s --quiet \
+	  --junit $(REPORTS)/conformance.xml --json $(REPORTS)/conformance.json --html $(REPORTS)/conformance.html; \
+	status=$$?; kill $$pid; wait $$pid 2>/dev/null; exit $$status
+
+## image: the sandbox and conformance images, FROM scratch (marketplace-sandbox:dev, marketplace-sandbox-conformance:dev)
+image:
+	GO=$(GO) testcontainers/build-images.sh
+
+## docker-test: images, sandbox container health, conformance in Docker and compose, testcontainers module tests.
+## In CI (CI=true) it installs and starts a Docker engine when none answers.
+docker-test:
+	@if [ "$${CI:-}" != "true" ] && ! docker info >/dev/null 2>&1; then \
+	  echo "SKIP docker-test: no Docker engine answers 'docker info' (CI installs one; see README, Docker)"; \
+	else GO=$(GO) testcontainers/ci-docker.sh; fi
 
 ## lint: gofmt and go vet (golangci-lint is used when installed)
 lint: fmt-check vet
