@@ -64,7 +64,7 @@ bench:
 
 ## load: wrk against the running binary beside a bare net/http handler (see BENCHMARKS.md)
 load: build
-	bash scripts/load.sh
+	bash cmd/loadbench/load.sh
 
 clean:
 	rm -rf $(BIN) reports

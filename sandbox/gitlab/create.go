@@ -12,6 +12,7 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/subscription"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/oauth"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/openapi"
 )
 
 // subscriptionView is the body of create and status answers (reference §5):
@@ -55,23 +56,46 @@ func (p *Portal) createSubscription(w http.ResponseWriter, r *http.Request, tok 
 	if err != nil {
 		return err
 	}
-	var raw any
 	if !utf8.Valid(body) {
 		return newError(CodeBadRequest, "The request body is not valid UTF-8.")
 	}
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return newError(CodeBadRequest, "The request body is not valid JSON: "+jsonProblem(err)+".")
+	if !json.Valid(body) {
+		var probe any
+		return newError(CodeBadRequest, "The request body is not valid JSON: "+jsonProblem(json.Unmarshal(body, &probe))+".")
 	}
-	if fields := append(p.validator.ValidateRequest(r, body), p.checkOrder(raw, tok.Owner)...); len(fields) > 0 {
+	order, fields, err := p.validateOrder(r, body, tok.Owner)
+	if err != nil {
+		return err
+	}
+	if len(fields) > 0 {
 		e := newError(CodeValidationFailed, fmt.Sprintf("The order is invalid: %d problem(s) found.", len(fields)))
 		e.Fields = sortFields(fields)
 		return e
 	}
-	var order subscription.Order
-	if err := json.Unmarshal(body, &order); err != nil {
-		return fmt.Errorf("decoding a validated order: %w", err)
+	return p.placeOrReplay(w, r.Context(), tok.Owner, order, fingerprint(order))
+}
+
+// validateOrder checks the body against the OpenAPI document and the
+// portal's own rules. On the common, valid path the body is decoded once
+// more, into the typed order; only an invalid body is also decoded
+// generically, so the portal's rules can still report on whatever fields
+// have the right shape.
+func (p *Portal) validateOrder(r *http.Request, body []byte, partner string) (subscription.Order, []openapi.FieldError, error) {
+	v, err := p.validator.Get()
+	if err != nil {
+		return subscription.Order{}, nil, err
 	}
-	return p.placeOrReplay(w, r.Context(), tok.Owner, order, fingerprint(raw))
+	var order subscription.Order
+	fields := v.ValidateRequest(r, body)
+	if len(fields) == 0 {
+		if err := json.Unmarshal(body, &order); err != nil {
+			return order, nil, fmt.Errorf("decoding a validated order: %w", err)
+		}
+		return order, p.checkOrder(factsOf(order), partner), nil
+	}
+	var raw any
+	_ = json.Unmarshal(body, &raw) // json.Valid said it parses
+	return order, append(fields, p.checkOrder(factsOfRaw(raw), partner)...), nil
 }
 
 func (p *Portal) placeOrReplay(w http.ResponseWriter, ctx context.Context, partner string, order subscription.Order, fp string) error {
@@ -138,11 +162,11 @@ func jsonProblem(err error) string {
 	return "unexpected end of input"
 }
 
-// fingerprint hashes the order's canonical JSON (object keys sorted,
-// numbers normalised), so a retry with different spacing or key order
-// still counts as identical.
-func fingerprint(raw any) string {
-	canonical, _ := json.Marshal(raw)
+// fingerprint hashes the order as the portal understood it, so a retry
+// with other spacing, key order or number spelling (10 or 10.0) counts as
+// identical, and so do fields the portal ignores.
+func fingerprint(order subscription.Order) string {
+	canonical, _ := json.Marshal(order)
 	sum := sha256.Sum256(canonical)
 	return string(sum[:])
 }

@@ -29,7 +29,7 @@ type Portal struct {
 	products  map[string]fixtures.Product
 	clock     *clock.Clock
 	log       *slog.Logger
-	validator *openapi.Validator
+	validator *openapi.Pending
 
 	clients       *oauth.Registry
 	tokens        *oauth.Store
@@ -78,12 +78,8 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 	if s.Zuora.CalloutURL != "" {
 		o.calloutURL = s.Zuora.CalloutURL
 	}
-	v, err := openapi.New(spec.YAML)
-	if err != nil {
-		return nil, err
-	}
 	p := &Portal{
-		settings: s, fixtures: fx, clock: clk, log: o.log, validator: v,
+		settings: s, fixtures: fx, clock: clk, log: o.log, validator: openapi.Prepare(spec.YAML),
 		partners:      map[string]fixtures.Partner{},
 		products:      map[string]fixtures.Product{},
 		tokens:        oauth.NewStore(clk.Now, s.TokenLifetime),

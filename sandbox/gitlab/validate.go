@@ -10,35 +10,62 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/subscription"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/openapi"
 )
 
 var countryShape = regexp.MustCompile(`^[A-Z]{2}$`)
 
-// checkOrder applies the portal's rules that the schema cannot express
-// (reference §1 and §4): the trading partner must be on this partner's
-// permitted list, every product must be in the catalogue, and the country
-// must be an assigned ISO 3166-1 alpha-2 code. It reads the raw document,
-// which may still be of the wrong shape; the schema reports shape errors.
-func (p *Portal) checkOrder(raw any, partnerID string) []openapi.FieldError {
-	doc, _ := raw.(map[string]any)
-	var out []openapi.FieldError
-	partner := p.partners[partnerID]
-	if tp, ok := doc["tradingPartnerId"].(string); ok && tp != "" && !slices.Contains(partner.TradingPartnerIDs, tp) {
-		out = append(out, openapi.FieldError{Field: "tradingPartnerId", Message: "is not on this partner's list of permitted trading partners"})
+// orderFacts are the parts of an order the portal's own rules look at.
+// An empty string means the field is absent or of the wrong shape; the
+// schema reports those.
+type orderFacts struct {
+	tradingPartnerID string
+	productIDs       []string // by order line; "" where missing
+	country          string
+}
+
+func factsOf(o subscription.Order) orderFacts {
+	f := orderFacts{tradingPartnerID: o.TradingPartnerID, country: o.Customer.Address.Country}
+	for _, l := range o.OrderLines {
+		f.productIDs = append(f.productIDs, l.ProductID)
 	}
+	return f
+}
+
+// factsOfRaw reads the same facts from a document of any shape.
+func factsOfRaw(raw any) orderFacts {
+	doc, _ := raw.(map[string]any)
+	var f orderFacts
+	f.tradingPartnerID, _ = doc["tradingPartnerId"].(string)
 	lines, _ := doc["orderLines"].([]any)
-	for i, line := range lines {
+	for _, line := range lines {
 		l, _ := line.(map[string]any)
-		if id, ok := l["productId"].(string); ok && id != "" {
-			if _, known := p.products[id]; !known {
-				out = append(out, openapi.FieldError{Field: fmt.Sprintf("orderLines[%d].productId", i), Message: "is not a product in the catalogue"})
-			}
-		}
+		id, _ := l["productId"].(string)
+		f.productIDs = append(f.productIDs, id)
 	}
 	customer, _ := doc["customer"].(map[string]any)
 	address, _ := customer["address"].(map[string]any)
-	if c, ok := address["country"].(string); ok && countryShape.MatchString(c) && !isCountry(c) {
+	f.country, _ = address["country"].(string)
+	return f
+}
+
+// checkOrder applies the portal's rules that the schema cannot express
+// (reference §1 and §4): the trading partner must be on this partner's
+// permitted list, every product must be in the catalogue, and the country
+// must be an assigned ISO 3166-1 alpha-2 code.
+func (p *Portal) checkOrder(f orderFacts, partnerID string) []openapi.FieldError {
+	var out []openapi.FieldError
+	partner := p.partners[partnerID]
+	if f.tradingPartnerID != "" && !slices.Contains(partner.TradingPartnerIDs, f.tradingPartnerID) {
+		out = append(out, openapi.FieldError{Field: "tradingPartnerId", Message: "is not on this partner's list of permitted trading partners"})
+	}
+	for i, id := range f.productIDs {
+		if _, known := p.products[id]; id != "" && !known {
+			out = append(out, openapi.FieldError{Field: fmt.Sprintf("orderLines[%d].productId", i), Message: "is not a product in the catalogue"})
+		}
+	}
+	if countryShape.MatchString(f.country) && !isCountry(f.country) {
 		out = append(out, openapi.FieldError{Field: "customer.address.country", Message: "is not an assigned ISO 3166-1 alpha-2 country code"})
 	}
 	return out

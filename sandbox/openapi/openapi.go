@@ -199,3 +199,29 @@ func dedupe(in []FieldError) []FieldError {
 	}
 	return out
 }
+
+// Pending is a validator being built in the background. Building one
+// parses the document and compiles every schema (about 20 ms here), which
+// would otherwise sit between starting the sandbox and its first answer;
+// requests that need validation wait for it instead.
+type Pending struct {
+	done chan struct{}
+	v    *Validator
+	err  error
+}
+
+// Prepare starts building a validator for document and returns at once.
+func Prepare(document []byte) *Pending {
+	p := &Pending{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.v, p.err = New(document)
+	}()
+	return p
+}
+
+// Get waits until the validator is built.
+func (p *Pending) Get() (*Validator, error) {
+	<-p.done
+	return p.v, p.err
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# load.sh measures the running sandbox binary beside a bare net/http
+# handler, in the same run, with wrk (Debian package wrk) on loopback:
+# start-up to first answer, GET status and POST create throughput and
+# latency, and peak RSS. Bounded: each wrk phase runs DURATION seconds.
+#
+#   bash cmd/loadbench/load.sh            (make load builds bin/ first)
+#
+# Environment: DURATION (default 10s), CONNECTIONS (default 32), THREADS (1).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-1}
+SANDBOX_PORT=18181
+BARE_PORT=18182
+bin=bin
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "load.sh needs wrk: apt-get install -y wrk" >&2; exit 1; }
+[ -x $bin/sandbox ] && [ -x $bin/loadbench ] || { echo "build first: make build" >&2; exit 1; }
+
+rss() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
+hwm() { awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
+wait_ok() { for _ in $(seq 1 500); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.01; done; return 1; }
+
+echo "== start-up to first answer (5 runs, ms)"
+for i in 1 2 3 4 5; do
+	$bin/loadbench startup "http://127.0.0.1:$SANDBOX_PORT/_sandbox/health" -- \
+		$bin/sandbox --addr 127.0.0.1:$SANDBOX_PORT --log-level error
+done
+
+$bin/loadbench bare --addr 127.0.0.1:$BARE_PORT & pids+=($!)
+$bin/sandbox --addr 127.0.0.1:$SANDBOX_PORT --clock frozen --log-level error >/dev/null & sandbox_pid=$!; pids+=($sandbox_pid)
+wait_ok "http://127.0.0.1:$BARE_PORT/" && wait_ok "http://127.0.0.1:$SANDBOX_PORT/_sandbox/health"
+echo "== sandbox idle RSS: $(rss $sandbox_pid)"
+
+token=$(curl -fsS -X POST "http://127.0.0.1:$SANDBOX_PORT/oauth/token" -d grant_type=client_credentials \
+	-d client_id=demo-partner -d client_secret=demo-secret -d 'scope=marketplace.order:read marketplace.order:create' |
+	sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+order='{"externalSubscriptionId":"EXT","tradingPartnerId":"TP-DEMO-001","customer":{"companyName":"Load Test Inc","contact":{"firstName":"Lo","lastName":"Ad","email":"load@example.com"},"address":{"country":"US"}},"orderLines":[{"productId":"2c92a00d76f0d5060176f2fb0a5029ff","quantity":25}]}'
+curl -fsS -o /dev/null -X POST "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions" \
+	-H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "${order/EXT/load-status}"
+
+# create.lua posts orders; ids cycle through POOL distinct values per
+# connection (POOL=0: every request a new id).
+cat > "$tmp/create.lua" <<LUA
+local counter = 0
+local pool = tonumber(os.getenv("POOL") or "0")
+local template = [[$order]]
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+local prefix = tostring(math.random(1, 1e9))
+request = function()
+  counter = counter + 1
+  local n = counter
+  if pool > 0 then n = counter % pool end
+  local body = template:gsub("EXT", "load-" .. prefix .. "-" .. n)
+  return wrk.format(nil, nil, nil, body)
+end
+LUA
+
+phase() { # phase NAME URL [wrk args...]
+	local name=$1 url=$2
+	shift 2
+	echo "== $name"
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx'
+}
+
+phase "bare handler GET" "http://127.0.0.1:$BARE_PORT/api/v1/marketplace/subscriptions/load-status"
+phase "sandbox GET status" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions/load-status" -H "Authorization: Bearer $token"
+echo "   sandbox RSS after GET load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid)"
+phase "bare handler POST (same body)" "http://127.0.0.1:$BARE_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
+POOL=0 phase "sandbox POST create, every order new" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
+
+echo "   sandbox RSS after create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid) (every order is kept)"
+curl -fsS -o /dev/null -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/reset"
