@@ -45,8 +45,8 @@ order='{"externalSubscriptionId":"EXT","tradingPartnerId":"TP-DEMO-001","custome
 curl -fsS -o /dev/null -X POST "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions" \
 	-H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "${order/EXT/load-status}"
 
-# create.lua posts orders; ids cycle through POOL distinct values per
-# connection (POOL=0: every request a new id).
+# create.lua posts orders; ids cycle through POOL distinct values
+# (POOL=0: every request a new id).
 cat > "$tmp/create.lua" <<LUA
 local counter = 0
 local pool = tonumber(os.getenv("POOL") or "0")
@@ -75,7 +75,8 @@ phase "bare handler GET" "http://127.0.0.1:$BARE_PORT/api/v1/marketplace/subscri
 phase "sandbox GET status" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions/load-status" -H "Authorization: Bearer $token"
 echo "   sandbox RSS after GET load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid)"
 phase "bare handler POST (same body)" "http://127.0.0.1:$BARE_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
+# ids cycle through POOL_SIZE values: the first pass creates, the rest replay.
+POOL=${POOL_SIZE:-500} phase "sandbox POST create, ${POOL_SIZE:-500} distinct ids, then replays" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
+echo "   sandbox RSS after bounded create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid)"
 POOL=0 phase "sandbox POST create, every order new" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
-
-echo "   sandbox RSS after create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid) (every order is kept)"
-curl -fsS -o /dev/null -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/reset"
+echo "   sandbox RSS after unbounded create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid) (every order is kept)"
