@@ -168,3 +168,21 @@ func TestSettingsTableListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeDocumentsEverySetting keeps the README's configuration table
+// in step with the Config struct.
+func TestReadmeDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	if err := printSettings(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range strings.Split(strings.TrimSpace(table.String()), "\n")[2:] {
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md lacks the settings row (run `sandbox settings`):\n%s", row)
+		}
+	}
+}
