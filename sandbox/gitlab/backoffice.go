@@ -37,7 +37,7 @@ func (p *Portal) zuoraCreates(ctx context.Context, key subscription.Key) {
 	partner := p.partners[key.Partner]
 	z := p.zuora.CreateSubscription(partner.ZuoraInvoiceOwner)
 	now := p.clock.Now()
-	_, err := p.subscriptions.Update(key, func(s *subscription.Subscription) error {
+	err := p.subscriptions.Apply(key, func(s *subscription.Subscription) error {
 		s.Number = z.SubscriptionNumber
 		s.Zuora = subscription.ZuoraRefs{AccountNumber: z.AccountNumber, OrderNumber: z.OrderNumber, InvoiceOwner: z.InvoiceOwner}
 		s.UpdatedAt = now
@@ -57,28 +57,25 @@ func (p *Portal) salesforceCreates(key subscription.Key) {
 	objects := p.salesforce.CreateOrderObjects()
 	now := p.clock.Now()
 	names := make([]string, len(objects))
-	sub, err := p.subscriptions.Update(key, func(s *subscription.Subscription) error {
+	var note zuora.Notification
+	err := p.subscriptions.Apply(key, func(s *subscription.Subscription) error {
+		if !s.Status.CanBecome(subscription.Created) {
+			return subscription.ErrTransition{From: s.Status, To: subscription.Created}
+		}
 		for i, o := range objects {
 			s.Salesforce = append(s.Salesforce, subscription.SalesforceObject{Type: o.Type, ID: o.ID})
 			names[i] = o.Type + " " + o.ID
 		}
 		s.Timeline = append(s.Timeline, subscription.Event{At: now, Kind: subscription.KindSalesforce, Detail: "created " + strings.Join(names, ", ")})
-		return nil
+		note = zuora.Notification{SubscriptionNumber: s.Number, AccountNumber: s.Zuora.AccountNumber, OrderNumber: s.Zuora.OrderNumber}
+		return s.MoveTo(subscription.Created, now, "Zuora subscription and Salesforce objects exist")
 	})
 	if err != nil {
-		return
-	}
-	if _, err := p.subscriptions.Transition(key, subscription.Created, now, "Zuora subscription and Salesforce objects exist"); err != nil {
 		p.log.Warn("order could not become Created", "subscription", describe(key), "err", err)
 		return
 	}
-	p.callouts.Schedule(zuora.Notification{
-		ID:                 zuora.NewNotificationID(),
-		Event:              zuora.EventOrderProcessed,
-		SubscriptionNumber: sub.Number,
-		AccountNumber:      sub.Zuora.AccountNumber,
-		OrderNumber:        sub.Zuora.OrderNumber,
-	}, p.settings.Zuora.CalloutDelay)
+	note.ID, note.Event = zuora.NewNotificationID(), zuora.EventOrderProcessed
+	p.callouts.Schedule(note, p.settings.Zuora.CalloutDelay)
 }
 
 // provision is the portal's background worker for an accepted callout:
@@ -97,13 +94,13 @@ func (p *Portal) provision(ctx context.Context, key subscription.Key) {
 	code := license.NewActivationCode()
 	msg := p.outbox.Send(ctx, license.Compose(grantOf(sub, now), code, p.settings.License.From))
 	p.subscriptions.Note(key, subscription.KindLicense, now, fmt.Sprintf("activation code emailed to %s (%s, smtp %s)", msg.To, msg.ID, msg.SMTP))
-	_, err = p.subscriptions.Update(key, func(s *subscription.Subscription) error {
+	err = p.subscriptions.Apply(key, func(s *subscription.Subscription) error {
+		if err := s.MoveTo(subscription.Provisioned, now, "callout processed, license built and sent"); err != nil {
+			return err
+		}
 		s.ActivationCode = code
 		return nil
 	})
-	if err == nil {
-		_, err = p.subscriptions.Transition(key, subscription.Provisioned, now, "callout processed, license built and sent")
-	}
 	if err != nil {
 		p.log.Warn("provisioning could not complete", "subscription", describe(key), "err", err)
 	}

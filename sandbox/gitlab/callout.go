@@ -89,7 +89,7 @@ func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
 	p.subscriptions.Note(key, subscription.KindCallout, now, fmt.Sprintf("%q notification %s accepted", n.Event, id))
 	switch n.Event {
 	case zuora.EventPaymentDeclined:
-		_, _ = p.subscriptions.Transition(key, subscription.Failed, now, "Zuora reported the payment declined")
+		_ = p.subscriptions.Transition(key, subscription.Failed, now, "Zuora reported the payment declined")
 	default:
 		p.clock.AfterFunc(p.settings.Provisioning.Delay, "provision "+describe(key), func(ctx context.Context) { p.provision(ctx, key) })
 	}

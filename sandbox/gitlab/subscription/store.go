@@ -105,43 +105,61 @@ func (s *Store) KeyOf(number string) (Key, bool) {
 }
 
 // Update applies change to the subscription under the store's lock and
-// returns the result. change must not block.
+// returns a copy of the result. change must not block, and must check
+// before it mutates: on error it must leave the subscription as it was.
+// Readers hold copies, so changing the stored value in place is safe.
 func (s *Store) Update(key Key, change func(*Subscription) error) (Subscription, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	r, err := s.apply(key, change)
+	if err != nil {
+		return Subscription{}, err
+	}
+	return r.sub.clone(), nil
+}
+
+// Apply is Update for callers that do not need the result.
+func (s *Store) Apply(key Key, change func(*Subscription) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.apply(key, change)
+	return err
+}
+
+func (s *Store) apply(key Key, change func(*Subscription) error) (*record, error) {
 	r, ok := s.records[key]
 	if !ok {
-		return Subscription{}, ErrNotFound
+		return nil, ErrNotFound
 	}
-	next := r.sub.clone()
-	if err := change(&next); err != nil {
-		return r.sub.clone(), err
+	if err := change(&r.sub); err != nil {
+		return nil, err
 	}
-	if next.Number != "" {
-		s.byNumber[next.Number] = key
+	if r.sub.Number != "" {
+		s.byNumber[r.sub.Number] = key
 	}
-	r.sub = next
-	return next.clone(), nil
+	return r, nil
 }
 
 // Transition moves the subscription to status to at time at, if the graph
 // allows it, and writes the move into the timeline.
-func (s *Store) Transition(key Key, to Status, at time.Time, detail string) (Subscription, error) {
-	return s.Update(key, func(sub *Subscription) error {
-		return sub.moveTo(to, at, detail)
+func (s *Store) Transition(key Key, to Status, at time.Time, detail string) error {
+	return s.Apply(key, func(sub *Subscription) error {
+		return sub.MoveTo(to, at, detail)
 	})
 }
 
 // Note appends a back-office event to the subscription's timeline.
 func (s *Store) Note(key Key, kind string, at time.Time, detail string) {
-	_, _ = s.Update(key, func(sub *Subscription) error {
+	_ = s.Apply(key, func(sub *Subscription) error {
 		sub.Timeline = append(sub.Timeline, Event{At: at, Kind: kind, Detail: detail})
 		return nil
 	})
 }
 
-// moveTo changes the status, keeping the timeline and timestamps true.
-func (sub *Subscription) moveTo(to Status, at time.Time, detail string) error {
+// MoveTo changes the status if the graph allows it, keeping the timeline
+// and timestamps true; it changes nothing when it returns an error. Use it
+// inside Update or Apply.
+func (sub *Subscription) MoveTo(to Status, at time.Time, detail string) error {
 	if !sub.Status.CanBecome(to) {
 		return ErrTransition{From: sub.Status, To: to}
 	}
