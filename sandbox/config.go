@@ -20,6 +20,7 @@ type Config struct {
 	Clock       clock.Mode      `yaml:"clock" usage:"clock mode: real (wall clock plus offset) or frozen (moves only when advanced)"`
 	ClockStart  time.Time       `yaml:"clock_start" usage:"RFC 3339 time a frozen clock starts at (default: now)"`
 	ClockOffset time.Duration   `yaml:"clock_offset" usage:"how far a real clock starts ahead of the wall clock"`
+	GCPercent   int             `yaml:"gc_percent" usage:"Go garbage-collector target for the sandbox binary (what GOGC sets; GOGC, when set, wins): higher trades memory for throughput"`
 	GitLab      gitlab.Settings `yaml:"gitlab"`
 }
 
@@ -30,6 +31,7 @@ func DefaultConfig() Config {
 		LogFormat: "text",
 		LogLevel:  "info",
 		Clock:     clock.ModeReal,
+		GCPercent: 200,
 		GitLab:    gitlab.DefaultSettings(),
 	}
 }
@@ -50,6 +52,9 @@ func (c Config) Validate() error {
 	}
 	if c.Clock != clock.ModeReal && c.Clock != clock.ModeFrozen {
 		errs = append(errs, fmt.Errorf("clock: %q is not real or frozen", c.Clock))
+	}
+	if c.GCPercent < 25 && c.GCPercent != -1 {
+		errs = append(errs, errors.New("gc_percent: must be at least 25, or -1 to turn the collector off"))
 	}
 	if c.ClockOffset < 0 {
 		errs = append(errs, errors.New("clock_offset: must not be negative"))
