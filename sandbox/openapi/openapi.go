@@ -68,23 +68,36 @@ func (v *Validator) ValidateRequest(r *http.Request, body []byte) []FieldError {
 	return flatten(errs)
 }
 
-// ValidateResponse checks a response to req and returns every problem
-// found, as plain sentences; the conformance harness reports them.
+// ValidateResponse checks a response to req and returns one sentence per
+// way it breaks the document (an undeclared status code, a header, a body
+// field), deduplicated and sorted; the conformance harness reports them.
 func (v *Validator) ValidateResponse(req *http.Request, resp *http.Response) []string {
 	ok, errs := v.v.ValidateHttpResponse(req, resp)
 	if ok {
 		return nil
 	}
+	seen := map[string]bool{}
 	var out []string
-	for _, e := range errs {
-		if len(e.SchemaValidationErrors) == 0 {
-			out = append(out, e.Message+": "+e.Reason)
-			continue
-		}
-		for _, f := range flattenOne(e) {
-			out = append(out, f.Field+" "+f.Message)
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
 		}
 	}
+	for _, e := range errs {
+		if len(e.SchemaValidationErrors) == 0 {
+			add(strings.TrimSpace(e.Message + ": " + e.Reason))
+			continue
+		}
+		for _, f := range e.SchemaValidationErrors {
+			field := f.FieldPath
+			if field == "" {
+				field = "$"
+			}
+			add(fmt.Sprintf("%s: %s: %s", e.Message, field, f.Reason))
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 
