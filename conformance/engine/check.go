@@ -2,7 +2,8 @@ package engine
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/expect"
@@ -25,7 +26,7 @@ func (s *state) check(e *scenario.Expect, resp *response) ([]string, error) {
 		}
 		out = append(out, fmt.Sprintf("status: want %s, got %d (body %s)", want, resp.status, excerpt(resp.body)))
 	}
-	for _, name := range sortedKeys(e.Headers) {
+	for _, name := range slices.Sorted(maps.Keys(e.Headers)) {
 		m, err := s.resolveMatcher(e.Headers[name])
 		if err != nil {
 			return nil, err
@@ -62,10 +63,10 @@ func (s *state) checkJSON(fields map[string]scenario.Matcher, resp *response) ([
 		return nil, nil
 	}
 	if resp.jsonErr != nil {
-		return []string{fmt.Sprintf("body: want JSON (to check %s), got %s", strings.Join(sortedKeys(fields), ", "), excerpt(resp.body))}, nil
+		return []string{fmt.Sprintf("body: want JSON (to check %s), got %s", strings.Join(slices.Sorted(maps.Keys(fields)), ", "), excerpt(resp.body))}, nil
 	}
 	var out []string
-	for _, raw := range sortedKeys(fields) {
+	for _, raw := range slices.Sorted(maps.Keys(fields)) {
 		p, err := s.path(raw)
 		if err != nil {
 			return nil, err
@@ -87,7 +88,7 @@ func (s *state) checkJSON(fields map[string]scenario.Matcher, resp *response) ([
 // failure of the target.
 func (s *state) capture(caps map[string]scenario.Capture, resp *response) ([]string, error) {
 	var out []string
-	for _, name := range sortedKeys(caps) {
+	for _, name := range slices.Sorted(maps.Keys(caps)) {
 		c := caps[name]
 		if c.Header != "" {
 			v := resp.header.Get(c.Header)
@@ -157,13 +158,4 @@ func containsInt(list []int, n int) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,8 +2,9 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/fieldpath"
@@ -60,7 +61,7 @@ func checkBodyEdits(r *Request, loc []string, report func([]string, string)) {
 	for i, p := range r.Omit {
 		checkPath(p, append(loc, "omit", fmt.Sprint(i)), report)
 	}
-	for _, p := range sortedKeys(r.Set) {
+	for _, p := range slices.Sorted(maps.Keys(r.Set)) {
 		checkPath(p, append(loc, "set", p), report)
 	}
 }
@@ -69,11 +70,11 @@ func checkExpect(e *Expect, loc []string, report func([]string, string)) {
 	if e == nil {
 		return
 	}
-	for _, p := range sortedKeys(e.JSON) {
+	for _, p := range slices.Sorted(maps.Keys(e.JSON)) {
 		checkPath(p, append(loc, "json", p), report)
 		checkMatcher(e.JSON[p], append(loc, "json", p), report)
 	}
-	for _, h := range sortedKeys(e.Headers) {
+	for _, h := range slices.Sorted(maps.Keys(e.Headers)) {
 		checkMatcher(e.Headers[h], append(loc, "headers", h), report)
 	}
 	if e.Body != nil {
@@ -99,13 +100,4 @@ func checkPath(p string, loc []string, report func([]string, string)) {
 	if _, err := fieldpath.Parse(p); err != nil {
 		report(loc, err.Error())
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

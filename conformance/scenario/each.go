@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -95,7 +97,7 @@ func caseName(c map[string]any) string {
 		return name
 	}
 	parts := make([]string, 0, len(c))
-	for _, k := range sortedKeys(c) {
+	for _, k := range slices.Sorted(maps.Keys(c)) {
 		parts = append(parts, fmt.Sprint(c[k]))
 	}
 	return strings.Join(parts, "-")

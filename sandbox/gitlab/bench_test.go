@@ -51,6 +51,16 @@ func BenchmarkToken(b *testing.B) {
 	}
 }
 
+// postOrder sends one create request straight to the handler.
+func postOrder(h http.Handler, tok string, body []byte) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, subsPath, bytes.NewReader(body))
+	r.Header.Set("Authorization", "Bearer "+tok)
+	r.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec
+}
+
 func BenchmarkCreate(b *testing.B) {
 	h, tok := benchHandler(b)
 	template := string(mustJSONb(order("EXT")))
@@ -59,12 +69,7 @@ func BenchmarkCreate(b *testing.B) {
 	for b.Loop() {
 		i++
 		body := strings.Replace(template, `"EXT"`, fmt.Sprintf(`"bench-%d"`, i), 1)
-		r := httptest.NewRequest(http.MethodPost, subsPath, strings.NewReader(body))
-		r.Header.Set("Authorization", "Bearer "+tok)
-		r.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if rec.Code != http.StatusCreated {
+		if rec := postOrder(h, tok, []byte(body)); rec.Code != http.StatusCreated {
 			b.Fatal(rec.Code, rec.Body)
 		}
 	}
@@ -75,12 +80,7 @@ func BenchmarkCreateInvalid(b *testing.B) {
 	body := mustJSONb(without("bad", "customer"))
 	b.ReportAllocs()
 	for b.Loop() {
-		r := httptest.NewRequest(http.MethodPost, subsPath, bytes.NewReader(body))
-		r.Header.Set("Authorization", "Bearer "+tok)
-		r.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if rec.Code != http.StatusUnprocessableEntity {
+		if rec := postOrder(h, tok, body); rec.Code != http.StatusUnprocessableEntity {
 			b.Fatal(rec.Code, rec.Body)
 		}
 	}
@@ -88,10 +88,7 @@ func BenchmarkCreateInvalid(b *testing.B) {
 
 func BenchmarkStatus(b *testing.B) {
 	h, tok := benchHandler(b)
-	r := httptest.NewRequest(http.MethodPost, subsPath, bytes.NewReader(mustJSONb(order("bench-status"))))
-	r.Header.Set("Authorization", "Bearer "+tok)
-	r.Header.Set("Content-Type", "application/json")
-	h.ServeHTTP(httptest.NewRecorder(), r)
+	postOrder(h, tok, mustJSONb(order("bench-status")))
 	b.ReportAllocs()
 	for b.Loop() {
 		r := httptest.NewRequest(http.MethodGet, subsPath+"/bench-status", nil)
