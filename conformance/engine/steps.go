@@ -16,16 +16,28 @@ import (
 
 // requestStep sends one request and judges its response.
 func (s *state) requestStep(ctx context.Context, st scenario.Step, sr *StepResult) error {
-	resp, err := s.send(ctx, *st.Request, sr, "")
-	if err != nil {
-		return s.failOn(err, sr)
-	}
-	msgs, err := s.observe(st.Lifecycle, resp, sr)
-	if err != nil {
+	resp, err := s.exchange(ctx, *st.Request, st.Lifecycle, sr, "")
+	if err != nil || resp == nil {
 		return err
 	}
-	sr.Failures = append(sr.Failures, msgs...)
 	return s.judge(st, resp, sr)
+}
+
+// exchange sends one request and records, as failures of the step, every
+// lifecycle rule the answer breaks. When the target failed (no answer,
+// recorded by failOn) it returns a nil response and a nil error: the step
+// ends there, failed.
+func (s *state) exchange(ctx context.Context, req scenario.Request, l *scenario.Lifecycle, sr *StepResult, purpose string) (*response, error) {
+	resp, err := s.send(ctx, req, sr, purpose)
+	if err != nil {
+		return nil, s.failOn(err, sr)
+	}
+	msgs, err := s.observe(l, resp, sr)
+	if err != nil {
+		return nil, err
+	}
+	sr.Failures = append(sr.Failures, msgs...)
+	return resp, nil
 }
 
 // judge applies a step's captures, then its expectations, to resp.
@@ -72,15 +84,10 @@ func (s *state) pollStep(ctx context.Context, st scenario.Step, sr *StepResult) 
 	}
 	var elapsed time.Duration
 	for attempt := 1; ; attempt++ {
-		resp, err := s.send(ctx, p.Request, sr, fmt.Sprintf("attempt %d", attempt))
-		if err != nil {
-			return s.failOn(err, sr)
-		}
-		msgs, err := s.observe(st.Lifecycle, resp, sr)
-		if err != nil {
+		resp, err := s.exchange(ctx, p.Request, st.Lifecycle, sr, fmt.Sprintf("attempt %d", attempt))
+		if err != nil || resp == nil {
 			return err
 		}
-		sr.Failures = append(sr.Failures, msgs...)
 		unmet, err := s.check(&p.Until, resp)
 		if err != nil {
 			return err
