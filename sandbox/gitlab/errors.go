@@ -33,6 +33,14 @@ const (
 	CodeUnsupportedMediaType Code = "unsupported_media_type"
 	CodeValidationFailed     Code = "validation_failed"
 	CodeInternal             Code = "internal_error"
+	// The codes below are only answered by fault rules (package fault):
+	// the errors a partner meets in front of the real portal, from its
+	// rate limiter, load balancer or a deploy.
+	CodeRequestTimeout     Code = "request_timeout"
+	CodeRateLimited        Code = "rate_limited"
+	CodeBadGateway         Code = "bad_gateway"
+	CodeServiceUnavailable Code = "service_unavailable"
+	CodeGatewayTimeout     Code = "gateway_timeout"
 )
 
 // statusOf is the one place that maps a code to an HTTP status.
@@ -52,6 +60,11 @@ var statusOf = map[Code]int{
 	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	CodeValidationFailed:     http.StatusUnprocessableEntity,
 	CodeInternal:             http.StatusInternalServerError,
+	CodeRequestTimeout:       http.StatusRequestTimeout,
+	CodeRateLimited:          http.StatusTooManyRequests,
+	CodeBadGateway:           http.StatusBadGateway,
+	CodeServiceUnavailable:   http.StatusServiceUnavailable,
+	CodeGatewayTimeout:       http.StatusGatewayTimeout,
 }
 
 // Codes lists every error code, for tests and documentation.

@@ -42,3 +42,24 @@ func TestUnexpectedErrorsAre500WithoutInternals(t *testing.T) {
 		t.Errorf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+func TestEveryFaultStatusHasAFittingCode(t *testing.T) {
+	p := &Portal{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, status := range FaultStatuses() {
+		rec := httptest.NewRecorder()
+		p.WriteFault(rec, httptest.NewRequest(http.MethodGet, "/", nil), status, "")
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		code, _ := body["error"].(string)
+		if rec.Code != status || Code(code).Status() != status || body["error_description"] == "" {
+			t.Errorf("%d: %d %v", status, rec.Code, body)
+		}
+	}
+	for status, want := range map[int]Code{429: CodeRateLimited, 503: CodeServiceUnavailable, 408: CodeRequestTimeout, 400: CodeBadRequest, 401: CodeUnauthorized} {
+		if got, _ := faultCode(status); got != want {
+			t.Errorf("faultCode(%d) = %s, want %s", status, got, want)
+		}
+	}
+}

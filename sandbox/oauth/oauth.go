@@ -167,3 +167,21 @@ func (s *Store) Reset() {
 	s.tokens = map[string]tokenEntry{}
 	s.mu.Unlock()
 }
+
+// Owner returns the owner (partner) of the client with that id, without
+// authenticating it: the fault layer and the request journal use it to say
+// whose request they saw.
+func (r *Registry) Owner(id string) (string, bool) {
+	c, ok := r.clients[id]
+	return c.Owner, ok
+}
+
+// Holder returns the token with that value whether or not it is still live,
+// so that a request with an expired or revoked token can still be
+// attributed to its client.
+func (s *Store) Holder(value string) (Token, bool) {
+	s.mu.RLock()
+	e, ok := s.tokens[value]
+	s.mu.RUnlock()
+	return e.Token, ok
+}
