@@ -20,14 +20,29 @@ const calloutRealm = "Zuora Callouts"
 
 // notificationLog remembers which Zuora-Notification-Ids were processed,
 // so a retried or duplicated callout is acknowledged but not processed
-// twice.
+// twice, and how many deliveries of each a script made the portal fail.
 type notificationLog struct {
-	// mu guards seen.
-	mu   sync.Mutex
-	seen map[string]bool
+	// mu guards seen and failed.
+	mu     sync.Mutex
+	seen   map[string]bool
+	failed map[string]int
 }
 
-func newNotificationLog() *notificationLog { return &notificationLog{seen: map[string]bool{}} }
+func newNotificationLog() *notificationLog {
+	return &notificationLog{seen: map[string]bool{}, failed: map[string]int{}}
+}
+
+// fail counts one more delivery of id against a budget of limit scripted
+// failures; it returns the failure's number, or 0 once the budget is spent.
+func (l *notificationLog) fail(id string, limit int) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.failed[id] >= limit {
+		return 0
+	}
+	l.failed[id]++
+	return l.failed[id]
+}
 
 // first marks id as seen and reports whether it was new.
 func (l *notificationLog) first(id string) bool {
@@ -43,6 +58,7 @@ func (l *notificationLog) first(id string) bool {
 func (l *notificationLog) reset() {
 	l.mu.Lock()
 	l.seen = map[string]bool{}
+	l.failed = map[string]int{}
 	l.mu.Unlock()
 }
 
@@ -75,6 +91,11 @@ func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
 	}
 	key, known := p.subscriptions.KeyOf(n.SubscriptionNumber)
 	now := p.clock.Now()
+	if known {
+		if err := p.scriptedCalloutFailure(key, id); err != nil {
+			return err
+		}
+	}
 	if !p.received.first(id) {
 		if known {
 			p.subscriptions.Note(key, subscription.KindCallout, now, "duplicate notification "+id+" acknowledged, not processed")
@@ -89,7 +110,11 @@ func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
 	p.subscriptions.Note(key, subscription.KindCallout, now, fmt.Sprintf("%q notification %s accepted", n.Event, id))
 	switch n.Event {
 	case zuora.EventPaymentDeclined:
-		_ = p.subscriptions.Transition(key, subscription.Failed, now, "Zuora reported the payment declined")
+		reason := "Zuora reported the payment declined"
+		if n.Reason != "" {
+			reason += ": " + n.Reason
+		}
+		_ = p.subscriptions.Transition(key, subscription.Failed, now, reason)
 	default:
 		p.clock.AfterFunc(p.settings.Provisioning.Delay, "provision "+describe(key), func(ctx context.Context) { p.provision(ctx, key) })
 	}
@@ -97,19 +122,47 @@ func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// noteDelivery writes each callout HTTP request into the subscription's
-// timeline, so the control API shows the callout beside the transitions.
+// scriptedCalloutFailure answers 500 to the first failTimes authenticated
+// deliveries of a notification when a script asks for it, so Zuora's
+// retries (reference §6) can be watched doing their job.
+func (p *Portal) scriptedCalloutFailure(key subscription.Key, notificationID string) error {
+	sub, err := p.subscriptions.Get(key)
+	if err != nil {
+		return nil
+	}
+	plan := p.planFor(key, sub.Order)
+	if !plan.CalloutFailTimes.Set() {
+		return nil
+	}
+	n := p.received.fail(notificationID, plan.CalloutFailTimes.Value)
+	if n == 0 {
+		return nil
+	}
+	p.record(key, p.clock.Now(), subscription.KindCallout,
+		fmt.Sprintf("notification %s answered 500: scripted failure %d of %d", notificationID, n, plan.CalloutFailTimes.Value), plan.CalloutFailTimes.Script)
+	return newError(CodeInternal, fmt.Sprintf("Scripted callout failure %d of %d (script %s).", n, plan.CalloutFailTimes.Value, plan.CalloutFailTimes.Script))
+}
+
+// noteDelivery writes each callout HTTP request, and each notification
+// Zuora held or dropped, into the subscription's timeline, so the control
+// API shows the callout beside the transitions.
 func (p *Portal) noteDelivery(d zuora.Delivery) {
 	key, ok := p.subscriptions.KeyOf(d.SubscriptionNumber)
 	if !ok {
 		return
 	}
 	detail := fmt.Sprintf("zuora callout attempt %d (%s): %s", d.Attempt, d.RequestID, d.Outcome)
+	if d.Outcome == zuora.OutcomeHeld || d.Outcome == zuora.OutcomeDropped {
+		detail = fmt.Sprintf("zuora callout %q %s %s: %s", d.Event, d.NotificationID, d.Outcome, d.Reason)
+	}
+	if d.Copy > 0 {
+		detail += fmt.Sprintf(" (duplicate copy %d, script %s)", d.Copy, d.Script)
+	}
 	if d.StatusCode != 0 {
 		detail += fmt.Sprintf(", HTTP %d", d.StatusCode)
 	}
 	if d.Error != "" {
 		detail += ", " + d.Error
 	}
-	p.subscriptions.Note(key, subscription.KindCallout, d.At, detail)
+	p.subscriptions.Record(key, subscription.Event{At: d.At, Kind: subscription.KindCallout, Detail: detail, Script: d.Script})
 }

@@ -119,7 +119,7 @@ func (p *Portal) placeOrReplay(w http.ResponseWriter, ctx context.Context, partn
 		writeRaw(w, reply.Status, reply.Body)
 		return nil
 	}
-	placed := p.placeOrder(ctx, sub.Key)
+	placed := p.placeOrder(ctx, sub.Key, order)
 	out, err := json.Marshal(viewOf(placed))
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/license"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/salesforce"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/script"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/spec"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/subscription"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/zuora"
@@ -39,6 +40,7 @@ type Portal struct {
 	received      *notificationLog
 	salesforce    *salesforce.Salesforce
 	outbox        *license.Outbox
+	scripts       *script.Store
 }
 
 // Option configures a Portal.
@@ -88,6 +90,7 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 		received:      newNotificationLog(),
 		salesforce:    salesforce.New(),
 		outbox:        license.NewOutbox(s.License.SMTPAddr),
+		scripts:       script.NewStore(nil),
 	}
 	clients := make([]oauth.Client, 0, len(fx.Partners))
 	for _, partner := range fx.Partners {
@@ -110,9 +113,11 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 	return p, nil
 }
 
-// Reset forgets every token, subscription, callout and email. Scheduled
-// work lives on the clock, which the sandbox clears with it.
+// Reset forgets every token, subscription, callout and email, and puts
+// the back-office scripts back to those of the configuration file.
+// Scheduled work lives on the clock, which the sandbox clears with it.
 func (p *Portal) Reset() {
+	p.scripts.Reset()
 	p.tokens.Reset()
 	p.subscriptions.Reset()
 	p.zuora.Reset()
@@ -120,4 +125,24 @@ func (p *Portal) Reset() {
 	p.received.reset()
 	p.salesforce.Reset()
 	p.outbox.Reset()
+}
+
+// knownPartner reports whether a partner id exists in the fixtures.
+func (p *Portal) knownPartner(id string) bool {
+	_, ok := p.partners[id]
+	return ok
+}
+
+// planFor resolves, at the moment a back-office step happens, what the
+// scripts in force ask of the partner's order. Precedence, field by field:
+// scripts for this subscription (newest first), then the order's magic
+// values, then the partner's scripts, then scripts for every order.
+func (p *Portal) planFor(key subscription.Key, order subscription.Order) script.Plan {
+	levels := p.scripts.Matching(key.Partner, key.ExternalID)
+	ordered := levels[script.ForSubscription]
+	if p.settings.MagicValues {
+		ordered = append(ordered, magicScripts(order)...)
+	}
+	ordered = append(ordered, levels[script.ForPartner]...)
+	return script.PlanOf(append(ordered, levels[script.ForAll]...))
 }

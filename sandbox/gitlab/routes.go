@@ -27,6 +27,17 @@ func (p *Portal) Routes(r *mux.Router) {
 	r.Handle("/_sandbox/gitlab/subscriptions", p.handle(p.listSubscriptions)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/gitlab/callouts", p.handle(p.listCallouts)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/gitlab/outbox", p.handle(p.listOutbox)).Methods(http.MethodGet)
+
+	// Control API: back-office scripts and held callouts (README, "Back-office
+	// scripts and manual callouts").
+	r.Handle("/_sandbox/gitlab/scripts", p.handle(p.listScripts)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/gitlab/scripts", p.handle(p.addScript)).Methods(http.MethodPost)
+	r.Handle("/_sandbox/gitlab/scripts", p.handle(p.clearScripts)).Methods(http.MethodDelete)
+	r.Handle("/_sandbox/gitlab/scripts/{id}", p.handle(p.getScript)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/gitlab/scripts/{id}", p.handle(p.deleteScript)).Methods(http.MethodDelete)
+	r.Handle("/_sandbox/gitlab/callouts/pending", p.handle(p.listPendingCallouts)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/gitlab/callouts/{notificationId}/fire", p.handle(p.fireCallout)).Methods(http.MethodPost)
+	r.Handle("/_sandbox/gitlab/callouts/{notificationId}/drop", p.handle(p.dropCallout)).Methods(http.MethodPost)
 	r.Handle("/_sandbox/openapi/gitlab.yaml", http.HandlerFunc(p.serveSpec)).Methods(http.MethodGet)
 }
 

@@ -20,6 +20,9 @@ type Settings struct {
 	Duplicates string `yaml:"duplicates" usage:"repeat of an externalSubscriptionId: replay (identical body replays the first answer, different body 409) or reject (always 409)"`
 	// MaxBodyBytes bounds request bodies; larger ones are answered 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes" usage:"largest request body accepted, in bytes"`
+	// MagicValues lets an order force a back-office outcome by itself
+	// (see magic.go), the way payment sandboxes have test card numbers.
+	MagicValues bool `yaml:"magic_values" usage:"orders whose externalSubscriptionId or contact email carry a documented sandbox-… value force that back-office outcome (see README, Magic values)"`
 
 	Zuora        ZuoraSettings        `yaml:"zuora"`
 	Salesforce   SalesforceSettings   `yaml:"salesforce"`
@@ -38,6 +41,8 @@ type ZuoraSettings struct {
 	CalloutPassword      string        `yaml:"callout_password" usage:"Basic auth password the portal expects on callouts"`
 	CalloutURL           string        `yaml:"callout_url" usage:"where Zuora posts callouts (default: the sandbox's own /zuora/callouts)"`
 	CalloutTimeout       time.Duration `yaml:"callout_timeout" usage:"real-time limit on one callout HTTP request"`
+	CalloutMode          string        `yaml:"callout_mode" usage:"auto (Zuora sends callouts by itself) or manual (every callout waits until fired through POST /_sandbox/gitlab/callouts/{id}/fire)"`
+	Timeout              time.Duration `yaml:"timeout" usage:"how long the portal waits for Zuora to create a subscription before failing the order (only a scripted Zuora timeout takes this long)"`
 }
 
 // SalesforceSettings shape the fake Salesforce.
@@ -64,6 +69,7 @@ func DefaultSettings() Settings {
 		StatusScopes:  "any",
 		Duplicates:    "replay",
 		MaxBodyBytes:  1 << 20,
+		MagicValues:   true,
 		Zuora: ZuoraSettings{
 			CalloutDelay:         2 * time.Second,
 			CalloutAttempts:      3,
@@ -72,6 +78,8 @@ func DefaultSettings() Settings {
 			CalloutUsername:      "zuora",
 			CalloutPassword:      "zuora-callout-secret",
 			CalloutTimeout:       10 * time.Second,
+			CalloutMode:          "auto",
+			Timeout:              60 * time.Second,
 		},
 		License: LicenseSettings{From: "GitLab <noreply@gitlab.example>"},
 	}
@@ -103,6 +111,10 @@ func (s Settings) Validate() error {
 	oneOf("status_scopes", s.StatusScopes, "any", "read")
 	oneOf("duplicates", s.Duplicates, "replay", "reject")
 	oneOf("zuora.callout_auth", s.Zuora.CalloutAuth, "challenge", "preemptive")
+	oneOf("zuora.callout_mode", s.Zuora.CalloutMode, "auto", "manual")
+	if s.Zuora.Timeout <= 0 {
+		errs = append(errs, errors.New("gitlab.zuora.timeout: must be positive"))
+	}
 	if s.TokenLifetime < time.Second {
 		errs = append(errs, errors.New("gitlab.token_lifetime: must be at least 1s"))
 	}

@@ -29,6 +29,10 @@ type Message struct {
 	// SMTP is "disabled" when no server is configured, "sent", or the
 	// error the server gave.
 	SMTP string `json:"smtp"`
+	// Bounced says the recipient's server returned the email (a scripted
+	// bounce); the portal does not undo the provisioning for it.
+	Bounced      bool   `json:"bounced"`
+	BounceReason string `json:"bounceReason,omitempty"`
 }
 
 // Grant is what the license is built from.

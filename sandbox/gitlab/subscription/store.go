@@ -150,8 +150,25 @@ func (s *Store) Transition(key Key, to Status, at time.Time, detail string) erro
 
 // Note appends a back-office event to the subscription's timeline.
 func (s *Store) Note(key Key, kind string, at time.Time, detail string) {
+	s.Record(key, Event{At: at, Kind: kind, Detail: detail})
+}
+
+// Record appends e to the subscription's timeline.
+func (s *Store) Record(key Key, e Event) {
 	_ = s.Apply(key, func(sub *Subscription) error {
-		sub.Timeline = append(sub.Timeline, Event{At: at, Kind: kind, Detail: detail})
+		sub.Timeline = append(sub.Timeline, e)
+		return nil
+	})
+}
+
+// Fail moves the subscription to Failed with reason, if the graph allows
+// it, and notes which script caused it.
+func (s *Store) Fail(key Key, at time.Time, reason, script string) error {
+	return s.Apply(key, func(sub *Subscription) error {
+		if err := sub.MoveTo(Failed, at, reason); err != nil {
+			return err
+		}
+		sub.Timeline[len(sub.Timeline)-1].Script = script
 		return nil
 	})
 }

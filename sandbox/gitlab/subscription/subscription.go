@@ -90,6 +90,9 @@ type Event struct {
 	From   Status    `json:"from,omitempty"`
 	To     Status    `json:"to,omitempty"`
 	Detail string    `json:"detail,omitempty"`
+	// Script is the back-office script (or magic value) that caused the
+	// event, if one did.
+	Script string `json:"script,omitempty"`
 }
 
 // Event kinds besides status transitions.
@@ -99,6 +102,7 @@ const (
 	KindSalesforce = "salesforce"
 	KindCallout    = "callout"
 	KindLicense    = "license"
+	KindScript     = "script"
 )
 
 func (s Subscription) clone() Subscription {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,8 @@ type Notification struct {
 	SubscriptionNumber string `json:"subscriptionNumber"`
 	AccountNumber      string `json:"accountNumber"`
 	OrderNumber        string `json:"orderNumber"`
+	// Reason is why a payment was declined, on "Payment Declined" only.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Delivery is one HTTP request Zuora made for a notification.
@@ -45,8 +48,20 @@ type Delivery struct {
 	StatusCode         int       `json:"statusCode,omitempty"`
 	Error              string    `json:"error,omitempty"`
 	// Outcome is challenged (401 to a request without credentials, repeated
-	// at once with them), delivered (200), retrying, or abandoned.
+	// at once with them), delivered (200), retrying, or abandoned; or, for
+	// a notification Zuora did not send, held (waiting to be fired or
+	// reordered) or dropped (never sent).
 	Outcome string `json:"outcome"`
+	// Copy numbers the extra copies of a scripted duplicate (0: the
+	// original).
+	Copy int `json:"copy,omitempty"`
+	// Reason says why a notification was held or dropped.
+	Reason string `json:"reason,omitempty"`
+	// Script is the back-office script that held, dropped or copied it.
+	Script string `json:"script,omitempty"`
+	// Journal links the request journal's record of this request, which
+	// the portal files under the inbound Zuora-Request-Id.
+	Journal string `json:"journal,omitempty"`
 }
 
 // Delivery outcomes.
@@ -55,6 +70,8 @@ const (
 	OutcomeDelivered  = "delivered"
 	OutcomeRetrying   = "retrying"
 	OutcomeAbandoned  = "abandoned"
+	OutcomeHeld       = "held"
+	OutcomeDropped    = "dropped"
 )
 
 // CalloutPolicy is how Zuora delivers: where, how often, with what
@@ -79,9 +96,10 @@ type Dispatcher struct {
 	policy  CalloutPolicy
 	observe func(Delivery)
 
-	// mu guards deliveries.
+	// mu guards deliveries and held.
 	mu         sync.Mutex
 	deliveries []Delivery
+	held       []*Held
 }
 
 // NewDispatcher returns a dispatcher that reports every delivery to observe
@@ -100,24 +118,62 @@ func NewNotificationID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Schedule sends n once the clock has moved on by after.
-func (d *Dispatcher) Schedule(n Notification, after time.Duration) {
-	d.scheduleAttempt(n, 1, after)
+// Schedule sends n as plan says: after plan.Delay, or never (dropped), or
+// once fired (held).
+func (d *Dispatcher) Schedule(n Notification, plan Plan) {
+	switch {
+	case plan.Drop.On():
+		d.record(d.unsent(n, OutcomeDropped, plan.Drop))
+	case plan.Hold.On():
+		d.hold(n, plan, plan.Hold, 0)
+	default:
+		name := fmt.Sprintf("zuora callout %q for %s", n.Event, n.SubscriptionNumber)
+		d.clock.AfterFunc(plan.Delay, name, func(ctx context.Context) { d.due(ctx, n, plan) })
+	}
 }
 
-func (d *Dispatcher) scheduleAttempt(n Notification, attempt int, after time.Duration) {
+// due is the moment Zuora would send n: a reordered notification waits
+// for the next other one, the rest start their first attempt.
+func (d *Dispatcher) due(ctx context.Context, n Notification, plan Plan) {
+	if plan.Reorder.On() {
+		d.hold(n, plan, plan.Reorder, d.policy.RetryInterval)
+		return
+	}
+	d.start(ctx, n, plan)
+}
+
+// start makes the first attempt of n and of each scripted copy of it.
+func (d *Dispatcher) start(ctx context.Context, n Notification, plan Plan) {
+	d.attempt(ctx, n, plan, 1, 0)
+	for c := 1; c <= plan.Copies; c++ {
+		d.scheduleAttempt(n, plan, 1, c, 0)
+	}
+}
+
+func (d *Dispatcher) scheduleAttempt(n Notification, plan Plan, attempt, copy int, after time.Duration) {
 	name := fmt.Sprintf("zuora callout %q for %s, attempt %d", n.Event, n.SubscriptionNumber, attempt)
-	d.clock.AfterFunc(after, name, func(ctx context.Context) { d.attempt(ctx, n, attempt) })
+	if copy > 0 {
+		name += fmt.Sprintf(" (copy %d)", copy)
+	}
+	d.clock.AfterFunc(after, name, func(ctx context.Context) { d.attempt(ctx, n, plan, attempt, copy) })
 }
 
 // attempt makes one delivery attempt: without credentials first in
 // challenge mode, then at once with them if the receiver answers 401.
 // Only a 200 counts as delivered; anything else is retried after the
-// retry interval until the attempts run out.
-func (d *Dispatcher) attempt(ctx context.Context, n Notification, attempt int) {
+// retry interval until the attempts run out. Notifications held for
+// reordering are released once it is done.
+func (d *Dispatcher) attempt(ctx context.Context, n Notification, plan Plan, attempt, copy int) {
 	withCredentials := d.policy.Preemptive
+	if plan.Auth != "" {
+		withCredentials = plan.Auth == "preemptive"
+	}
 	for {
 		del := d.send(ctx, n, attempt, withCredentials)
+		del.Copy = copy
+		if copy > 0 {
+			del.Script = plan.CopiesScript
+		}
 		challenged := del.StatusCode == http.StatusUnauthorized && !withCredentials && del.Error == ""
 		switch {
 		case challenged:
@@ -135,8 +191,9 @@ func (d *Dispatcher) attempt(ctx context.Context, n Notification, attempt int) {
 			continue
 		}
 		if del.Outcome == OutcomeRetrying {
-			d.scheduleAttempt(n, attempt+1, d.policy.RetryInterval)
+			d.scheduleAttempt(n, plan, attempt+1, copy, d.policy.RetryInterval)
 		}
+		d.releaseReordered(n.ID)
 		return
 	}
 }
@@ -147,6 +204,7 @@ func (d *Dispatcher) send(ctx context.Context, n Notification, attempt int, with
 		SubscriptionNumber: n.SubscriptionNumber, Attempt: attempt, At: d.clock.Now(),
 		URL: d.policy.URL, Credentials: withCredentials,
 	}
+	del.Journal = "/_sandbox/journal?correlationId=" + url.QueryEscape(del.RequestID)
 	body, _ := json.Marshal(n)
 	ctx, cancel := context.WithTimeout(ctx, d.policy.Timeout)
 	defer cancel()
@@ -189,10 +247,11 @@ func (d *Dispatcher) Deliveries() []Delivery {
 	return append([]Delivery(nil), d.deliveries...)
 }
 
-// Reset forgets past deliveries. Pending attempts live on the clock, which
-// the sandbox clears separately.
+// Reset forgets past deliveries and held notifications. Pending attempts
+// live on the clock, which the sandbox clears separately.
 func (d *Dispatcher) Reset() {
 	d.mu.Lock()
 	d.deliveries = nil
+	d.held = nil
 	d.mu.Unlock()
 }
