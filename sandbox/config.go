@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 )
 
 // Config is the sandbox's whole configuration: one struct, loaded once from
@@ -22,6 +24,13 @@ type Config struct {
 	ClockOffset time.Duration   `yaml:"clock_offset" usage:"how far a real clock starts ahead of the wall clock"`
 	GCPercent   int             `yaml:"gc_percent" usage:"Go garbage-collector target for the sandbox binary (what GOGC sets; GOGC, when set, wins): higher trades memory for throughput"`
 	GitLab      gitlab.Settings `yaml:"gitlab"`
+	// FaultSeed seeds every fault rule's random source (0: pick one).
+	FaultSeed    int64         `yaml:"fault_seed" usage:"seed of the fault rules' random sources (0: pick one at start; it is logged and shown by GET /_sandbox/faults)"`
+	FaultMaxHang time.Duration `yaml:"fault_max_hang" usage:"longest real time a hang fault (or a fault's latency) holds a request when the client does not give up first"`
+	// Faults are the rules active at start and restored by reset; being a
+	// list of structures, they can only be set in the YAML file.
+	Faults  fault.Rules      `yaml:"faults" settings:"file-only"`
+	Journal journal.Settings `yaml:"journal"`
 }
 
 // DefaultConfig is the configuration the sandbox starts with.
@@ -33,6 +42,8 @@ func DefaultConfig() Config {
 		Clock:     clock.ModeReal,
 		GCPercent: 200,
 		GitLab:    gitlab.DefaultSettings(),
+		FaultMaxHang: fault.DefaultMaxHang,
+		Journal:      journal.DefaultSettings(),
 	}
 }
 
@@ -62,7 +73,39 @@ func (c Config) Validate() error {
 	if err := c.GitLab.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.Journal.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.FaultSeed < 0 {
+		errs = append(errs, errors.New("fault_seed: must not be negative"))
+	}
+	if c.FaultMaxHang <= 0 || c.FaultMaxHang > time.Hour {
+		errs = append(errs, errors.New("fault_max_hang: must be more than 0s and at most 1h"))
+	}
+	errs = append(errs, c.faultErrors()...)
 	return errors.Join(errs...)
+}
+
+// faultAPIs are the marketplaces fault rules may target.
+func faultAPIs() []fault.API {
+	return []fault.API{{Name: apiGitLab, Statuses: gitlab.FaultStatuses()}}
+}
+
+// faultErrors checks the config file's rules as the control API would,
+// naming each problem by its place in the list.
+func (c Config) faultErrors() []error {
+	var errs []error
+	ids := map[string]bool{}
+	for i, r := range c.Faults {
+		for _, p := range fault.Validate(r, faultAPIs()) {
+			errs = append(errs, fmt.Errorf("faults[%d].%s: %s", i, p.Field, p.Message))
+		}
+		if r.ID != "" && ids[r.ID] {
+			errs = append(errs, fmt.Errorf("faults[%d].id: %q is used by an earlier rule", i, r.ID))
+		}
+		ids[r.ID] = true
+	}
+	return errs
 }
 
 // newClock builds the clock the configuration asks for.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/requestid"
 )
 
@@ -19,6 +20,7 @@ type controlError struct {
 	status      int
 	code        string
 	description string
+	fields      []fault.Problem
 }
 
 func (e *controlError) Error() string { return e.description }
@@ -27,7 +29,19 @@ func badRequest(format string, args ...any) error {
 	return &controlError{status: http.StatusBadRequest, code: "invalid_request", description: fmt.Sprintf(format, args...)}
 }
 
-// control adapts a control handler that returns a value or an error.
+func notFound(format string, args ...any) error {
+	return &controlError{status: http.StatusNotFound, code: "not_found", description: fmt.Sprintf(format, args...)}
+}
+
+// answer is a control answer with a status other than 200; a 204 has no
+// body.
+type answer struct {
+	status int
+	body   any
+}
+
+// control adapts a control handler that returns a value (or an answer) or
+// an error.
 func (s *Sandbox) control(h func(r *http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := h(r)
@@ -37,17 +51,32 @@ func (s *Sandbox) control(h func(r *http.Request) (any, error)) http.Handler {
 				s.log.ErrorContext(r.Context(), "control API error", "err", err, "request_id", requestid.From(r.Context()))
 				ce = &controlError{status: http.StatusInternalServerError, code: "internal_error", description: "The server encountered an unexpected condition."}
 			}
-			writeControlError(w, r, ce.status, ce.code, ce.description)
+			writeControlJSON(w, ce.status, controlErrorBody{Error: ce.code, Description: ce.description,
+				Errors: ce.fields, RequestID: requestid.From(r.Context())})
 			return
 		}
-		writeControlJSON(w, http.StatusOK, v)
+		switch a, ok := v.(answer); {
+		case ok && a.status == http.StatusNoContent:
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusNoContent)
+		case ok:
+			writeControlJSON(w, a.status, a.body)
+		default:
+			writeControlJSON(w, http.StatusOK, v)
+		}
 	})
 }
 
+// controlErrorBody is the portal's error envelope, field list included.
+type controlErrorBody struct {
+	Error       string          `json:"error"`
+	Description string          `json:"error_description"`
+	Errors      []fault.Problem `json:"errors,omitempty"`
+	RequestID   string          `json:"request_id"`
+}
+
 func writeControlError(w http.ResponseWriter, r *http.Request, status int, code, description string) {
-	writeControlJSON(w, status, map[string]string{
-		"error": code, "error_description": description, "request_id": requestid.From(r.Context()),
-	})
+	writeControlJSON(w, status, controlErrorBody{Error: code, Description: description, RequestID: requestid.From(r.Context())})
 }
 
 func writeControlJSON(w http.ResponseWriter, status int, v any) {

@@ -10,14 +10,18 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/requestid"
 )
 
 // middleware wraps the whole router (not with mux's Use, which skips
-// unmatched requests) so that 404s and 405s get request ids, logs and the
-// panic guard like everything else.
+// unmatched requests) so that 404s and 405s get request ids, logs, the
+// journal, faults and the panic guard like everything else. The journal
+// sits outside the faults so that it records what the client really got.
 func (s *Sandbox) middleware(next http.Handler) http.Handler {
-	return requestid.Middleware(s.accessLog(s.recoverPanics(next)))
+	rec := journal.NewRecorder(s.journal, s.cfg.Journal, s.clock.Now, apiOf,
+		journal.WithIdentify(func(r *http.Request, _ string) (string, string) { return s.portal.Identify(r) }))
+	return requestid.Middleware(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(next)))))
 }
 
 // recoverPanics turns a panic into a logged 500 that shows no internals;
@@ -49,6 +53,10 @@ func (w *statusRecorder) WriteHeader(code int) {
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection through the
+// recorder (fault effects flush it or take it over).
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusRecorder) Write(b []byte) (int, error) {
 	if w.status == 0 {

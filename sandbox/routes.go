@@ -16,6 +16,19 @@ func (s *Sandbox) routes() *mux.Router {
 	r.Handle("/_sandbox/clock", s.control(s.readClock)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/clock/advance", s.control(s.advanceClock)).Methods(http.MethodPost)
 
+	// Fault injection (package fault).
+	r.Handle("/_sandbox/faults", s.control(s.listFaults)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/faults", s.control(s.addFault)).Methods(http.MethodPost)
+	r.Handle("/_sandbox/faults", s.control(s.deleteFaults)).Methods(http.MethodDelete)
+	r.Handle("/_sandbox/faults/seed", s.control(s.seedFaults)).Methods(http.MethodPost)
+	r.Handle("/_sandbox/faults/{id}", s.control(s.getFault)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/faults/{id}", s.control(s.deleteFault)).Methods(http.MethodDelete)
+
+	// The request journal (package journal).
+	r.Handle("/_sandbox/journal", s.control(s.listJournal)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/journal", s.control(s.clearJournal)).Methods(http.MethodDelete)
+	r.Handle("/_sandbox/journal/{id}", s.control(s.getJournalEntry)).Methods(http.MethodGet)
+
 	s.portal.Routes(r)
 
 	r.NotFoundHandler = s.notFound()

@@ -15,7 +15,9 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 )
 
 // Sandbox is a running set of fake services.
@@ -24,6 +26,9 @@ type Sandbox struct {
 	log     *slog.Logger
 	clock   *clock.Clock
 	portal  *gitlab.Portal
+	faults  *fault.Store
+	inject  *fault.Injector
+	journal *journal.Store
 	router  *mux.Router
 	handler http.Handler
 	ready   atomic.Bool
@@ -73,9 +78,41 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 		return nil, err
 	}
 	s.portal = portal
+	if err := s.buildFaults(); err != nil {
+		return nil, err
+	}
+	s.journal = journal.NewStore(cfg.Journal)
 	s.router = s.routes()
 	s.handler = s.middleware(s.router)
 	return s, nil
+}
+
+// apiGitLab names GitLab's marketplace in fault rules and the journal.
+const apiGitLab = "gitlab"
+
+// apiOf names the marketplace a request is for; the control API is none,
+// so it is never faulted (and journaled only when asked).
+func apiOf(r *http.Request) string {
+	if isControl(r) {
+		return ""
+	}
+	return apiGitLab
+}
+
+// buildFaults makes the fault store from the config file's rules, and the
+// injector that tells the journal which rule fired.
+func (s *Sandbox) buildFaults() error {
+	apis := faultAPIs()
+	apis[0].Identify, apis[0].WriteFault = s.portal.Identify, s.portal.WriteFault
+	store, err := fault.NewStore(s.clock.Now, uint64(s.cfg.FaultSeed), apis, s.cfg.Faults)
+	if err != nil {
+		return err
+	}
+	s.faults = store
+	s.inject = fault.NewInjector(store, apiOf, fault.WithMaxHang(s.cfg.FaultMaxHang),
+		fault.WithOnFire(func(r *http.Request, rule, effect string) { journal.Annotate(r.Context(), rule, effect) }))
+	s.log.Info("fault injection", "seed", store.Seed(), "rules", len(s.cfg.Faults))
+	return nil
 }
 
 // Handler serves every route of the sandbox.
@@ -89,11 +126,16 @@ func (s *Sandbox) Clock() *clock.Clock { return s.clock }
 func (s *Sandbox) Run(ctx context.Context) {
 	s.ready.Store(true)
 	defer s.ready.Store(false)
+	defer s.inject.Close() // release hung and delayed requests
 	s.clock.Run(ctx)
 }
 
-// Reset forgets all state (tokens, subscriptions, callouts, emails and
-// pending work); the clock keeps its time.
+// Reset forgets all state (tokens, subscriptions, callouts, emails,
+// pending work and the journal) and restores the config file's fault
+// rules with their counters at zero; the clock keeps its time and the
+// fault seed stays.
 func (s *Sandbox) Reset() {
 	s.clock.Quiesce(s.portal.Reset)
+	s.faults.Reset()
+	s.journal.Clear()
 }

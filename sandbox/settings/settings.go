@@ -5,6 +5,10 @@
 // variable and the flag are derived from that name, so a setting can never
 // exist in one source and be missing from another.
 //
+// A field tagged settings:"file-only" (a list of structured values, such as
+// fault rules) is read from the YAML file only: it has no environment
+// variable or flag and is not listed.
+//
 // A field path gitlab.token_lifetime becomes the environment variable
 // SANDBOX_GITLAB_TOKEN_LIFETIME and the flag --gitlab-token-lifetime.
 package settings
@@ -71,14 +75,14 @@ func List(dst any, envPrefix string) []Setting {
 }
 
 // walk calls leaf for every settable leaf field, descending into nested
-// structs (time.Time counts as a leaf). Fields without a yaml tag, or tagged
-// "-", are not settings.
+// structs (time.Time counts as a leaf). Fields without a yaml tag, tagged
+// "-", or tagged settings:"file-only" are not settings.
 func walk(v reflect.Value, path []string, leaf func([]string, reflect.StructField, reflect.Value)) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name := strings.Split(f.Tag.Get("yaml"), ",")[0]
-		if name == "" || name == "-" || !f.IsExported() {
+		if name == "" || name == "-" || !f.IsExported() || f.Tag.Get("settings") == "file-only" {
 			continue
 		}
 		fv := v.Field(i)

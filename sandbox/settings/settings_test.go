@@ -122,3 +122,27 @@ func TestListDerivesEnvironmentAndFlagNames(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
 	}
 }
+
+type withRules struct {
+	Addr  string `yaml:"addr" usage:"where"`
+	Rules []rule `yaml:"rules" settings:"file-only"`
+}
+
+type rule struct {
+	Name string `yaml:"name"`
+}
+
+func TestFileOnlyFieldsComeFromTheFileAlone(t *testing.T) {
+	cfg := withRules{Addr: "default"}
+	if list := settings.List(&cfg, "APP_"); len(list) != 1 || list[0].Key != "addr" {
+		t.Fatalf("List = %+v, want addr only", list)
+	}
+	files := map[string]string{"c.yaml": "rules:\n  - name: a\n  - name: b\n"}
+	_, err := loader(files).Load(&cfg, "app", []string{"--config", "c.yaml"}, env(map[string]string{"APP_RULES": "x"}), io.Discard)
+	if err != nil || len(cfg.Rules) != 2 || cfg.Rules[1].Name != "b" {
+		t.Fatalf("err %v, rules %+v", err, cfg.Rules)
+	}
+	if _, err := loader(nil).Load(&cfg, "app", []string{"--rules", "x"}, env(nil), io.Discard); err == nil {
+		t.Error("a file-only field got a flag")
+	}
+}

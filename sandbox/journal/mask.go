@@ -1,0 +1,59 @@
+package journal
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// mask is what a secret is replaced with.
+const mask = "****"
+
+// secretNames are the parameters whose values never reach the journal:
+// OAuth client secrets (form or JSON token requests) and issued tokens.
+const secretNames = `client_secret|access_token|refresh_token|password`
+
+var (
+	// secretJSON finds a secret's value in JSON, also when the body was
+	// cut in the middle of it.
+	secretJSON = regexp.MustCompile(`("(?:` + secretNames + `)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]+)`)
+	// secretForm finds a secret's value in a form body or a query string.
+	secretForm = regexp.MustCompile(`(^|[&;])((?:` + secretNames + `)=)[^&;]*`)
+)
+
+// maskBody hides secrets in a form, query or JSON text.
+func maskBody(text string) string {
+	if !strings.Contains(text, "secret") && !strings.Contains(text, "token") && !strings.Contains(text, "password") {
+		return text
+	}
+	text = secretJSON.ReplaceAllString(text, `${1}"`+mask+`"`)
+	return secretForm.ReplaceAllString(text, `${1}${2}`+mask)
+}
+
+// credentialHeaders carry credentials: their scheme is kept ("Bearer",
+// "Basic") so the journal still shows how a client authenticated.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization"}
+
+// maskHeaders copies h with credentials and cookies masked.
+func maskHeaders(h http.Header) http.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	out := h.Clone()
+	for _, name := range credentialHeaders {
+		for i, v := range out[name] {
+			scheme, _, found := strings.Cut(strings.TrimSpace(v), " ")
+			if found {
+				out[name][i] = scheme + " " + mask
+			} else {
+				out[name][i] = mask
+			}
+		}
+	}
+	for _, name := range []string{"Cookie", "Set-Cookie"} {
+		for i := range out[name] {
+			out[name][i] = mask
+		}
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package journal
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/pathpattern"
+)
+
+// Query filters the journal; every field that is set must match.
+type Query struct {
+	Partner, Client, Method string
+	Path                    pathpattern.Pattern
+	// Status is an exact status, or with StatusClass a class (4 for 4xx).
+	Status        int
+	StatusClass   bool
+	Since, Until  time.Time
+	RequestID     string
+	CorrelationID string
+	Fault         string
+	Limit         int
+}
+
+// Query limits.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+func (q Query) limit() int {
+	if q.Limit == 0 {
+		return DefaultLimit
+	}
+	return q.Limit
+}
+
+var queryParams = []string{"partner", "client", "method", "path", "status", "since", "until", "requestId", "correlationId", "fault", "limit"}
+
+// ParseQuery reads a query from URL parameters, naming the first bad one.
+func ParseQuery(v url.Values) (Query, error) {
+	for name, values := range v {
+		if !slices.Contains(queryParams, name) {
+			return Query{}, fmt.Errorf("unknown parameter %q; the journal filters on %s", name, strings.Join(queryParams, ", "))
+		}
+		if len(values) > 1 {
+			return Query{}, fmt.Errorf("parameter %s given %d times; give it once", name, len(values))
+		}
+	}
+	q := Query{Partner: v.Get("partner"), Client: v.Get("client"), Method: strings.ToUpper(v.Get("method")),
+		RequestID: v.Get("requestId"), CorrelationID: v.Get("correlationId"), Fault: v.Get("fault")}
+	var err error
+	if p := v.Get("path"); p != "" {
+		if q.Path, err = pathpattern.Parse(p); err != nil {
+			return Query{}, fmt.Errorf("path: %q %v", p, err)
+		}
+	}
+	if err := q.parseStatus(v.Get("status")); err != nil {
+		return Query{}, err
+	}
+	if q.Since, err = parseTime("since", v.Get("since")); err != nil {
+		return Query{}, err
+	}
+	if q.Until, err = parseTime("until", v.Get("until")); err != nil {
+		return Query{}, err
+	}
+	if text := v.Get("limit"); text != "" {
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > MaxLimit {
+			return Query{}, fmt.Errorf("limit: %q is not a number from 1 to %d", text, MaxLimit)
+		}
+		q.Limit = n
+	}
+	return q, nil
+}
+
+func (q *Query) parseStatus(text string) error {
+	switch {
+	case text == "":
+		return nil
+	case len(text) == 3 && strings.HasSuffix(strings.ToLower(text), "xx") && text[0] >= '1' && text[0] <= '5':
+		q.Status, q.StatusClass = int(text[0]-'0'), true
+		return nil
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 0 || n > 599 || n > 0 && n < 100 {
+		return fmt.Errorf("status: %q is not a status such as 404, a class such as 4xx, or 0 (no answer)", text)
+	}
+	q.Status = n
+	if n == 0 {
+		q.Status, q.StatusClass = -1, false // 0 means "no answer", not "any"
+	}
+	return nil
+}
+
+func parseTime(name, text string) (time.Time, error) {
+	if text == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, text)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %q is not an RFC 3339 time such as 2030-01-01T00:00:00Z", name, text)
+	}
+	return t, nil
+}
+
+func (q Query) matches(e *Entry) bool {
+	switch {
+	case q.Partner != "" && e.Partner != q.Partner,
+		q.Client != "" && e.Client != q.Client,
+		q.Method != "" && e.Method != q.Method,
+		!q.Path.Match(e.Path),
+		!q.statusMatches(e.Status),
+		!q.Since.IsZero() && e.At.Before(q.Since),
+		!q.Until.IsZero() && !e.At.Before(q.Until),
+		q.RequestID != "" && e.RequestID != q.RequestID,
+		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID),
+		q.Fault != "" && (e.Fault == nil || e.Fault.Rule != q.Fault):
+		return false
+	}
+	return true
+}
+
+func (q Query) statusMatches(status int) bool {
+	switch {
+	case q.Status == 0:
+		return true
+	case q.Status == -1:
+		return status == 0
+	case q.StatusClass:
+		return status/100 == q.Status
+	}
+	return status == q.Status
+}

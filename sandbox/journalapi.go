@@ -1,0 +1,40 @@
+package sandbox
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+)
+
+// listJournal is GET /_sandbox/journal with the filters of
+// journal.ParseQuery: the newest matching entries, oldest first.
+func (s *Sandbox) listJournal(r *http.Request) (any, error) {
+	q, err := journal.ParseQuery(r.URL.Query())
+	if err != nil {
+		return nil, badRequest("%v.", err)
+	}
+	return s.journal.Find(q), nil
+}
+
+// getJournalEntry is GET /_sandbox/journal/{id}.
+func (s *Sandbox) getJournalEntry(r *http.Request) (any, error) {
+	text := mux.Vars(r)["id"]
+	id, err := strconv.ParseUint(text, 10, 64)
+	if err != nil {
+		return nil, badRequest("Journal ids are whole numbers; %q is not one.", text)
+	}
+	e, ok := s.journal.Get(id)
+	if !ok {
+		return nil, notFound("No journal entry %d (it may have been dropped to stay within the bounds, or cleared).", id)
+	}
+	return e, nil
+}
+
+// clearJournal is DELETE /_sandbox/journal.
+func (s *Sandbox) clearJournal(*http.Request) (any, error) {
+	s.journal.Clear()
+	return answer{status: http.StatusNoContent}, nil
+}
