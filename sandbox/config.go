@@ -36,12 +36,12 @@ type Config struct {
 // DefaultConfig is the configuration the sandbox starts with.
 func DefaultConfig() Config {
 	return Config{
-		Addr:      "127.0.0.1:8080",
-		LogFormat: "text",
-		LogLevel:  "info",
-		Clock:     clock.ModeReal,
-		GCPercent: 200,
-		GitLab:    gitlab.DefaultSettings(),
+		Addr:         "127.0.0.1:8080",
+		LogFormat:    "text",
+		LogLevel:     "info",
+		Clock:        clock.ModeReal,
+		GCPercent:    200,
+		GitLab:       gitlab.DefaultSettings(),
 		FaultMaxHang: fault.DefaultMaxHang,
 		Journal:      journal.DefaultSettings(),
 	}

@@ -11,7 +11,7 @@ const mask = "****"
 
 // secretNames are the parameters whose values never reach the journal:
 // OAuth client secrets (form or JSON token requests) and issued tokens.
-const secretNames = `client_secret|access_token|refresh_token|password`
+const secretNames = `client_secret|clientSecret|access_token|accessToken|refresh_token|refreshToken|password`
 
 var (
 	// secretJSON finds a secret's value in JSON, also when the body was
@@ -23,7 +23,7 @@ var (
 
 // maskBody hides secrets in a form, query or JSON text.
 func maskBody(text string) string {
-	if !strings.Contains(text, "secret") && !strings.Contains(text, "token") && !strings.Contains(text, "password") {
+	if !strings.Contains(text, "ecret") && !strings.Contains(text, "oken") && !strings.Contains(text, "password") {
 		return text
 	}
 	text = secretJSON.ReplaceAllString(text, `${1}"`+mask+`"`)
