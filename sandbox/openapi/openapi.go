@@ -32,7 +32,8 @@ type FieldError struct {
 // Validator validates requests and responses against one document. One
 // Validator is safe for concurrent use.
 type Validator struct {
-	v validator.Validator
+	v    validator.Validator
+	fast bodyOnly
 }
 
 // New parses an OpenAPI 3.1 document. Format assertions (email, date-time)
@@ -43,21 +44,29 @@ func New(document []byte) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing OpenAPI document: %w", err)
 	}
-	v, errs := validator.NewValidator(doc,
+	model, err := doc.BuildV3Model()
+	if err != nil {
+		return nil, fmt.Errorf("building OpenAPI model: %w", err)
+	}
+	opts := []config.Option{
 		config.WithRegexCache(&sync.Map{}),
 		config.WithFormatAssertions(),
 		config.WithoutSecurityValidation(),
-	)
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("building validator: %v", errs)
 	}
-	return &Validator{v: v}, nil
+	fast, err := compileBodyOnly(&model.Model, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("compiling request body schemas: %w", err)
+	}
+	return &Validator{v: validator.NewValidatorFromV3Model(&model.Model, opts...), fast: fast}, nil
 }
 
 // ValidateRequest checks r, whose body has already been read into body,
 // and returns every problem found, sorted by field. An empty result means
 // the request is valid.
 func (v *Validator) ValidateRequest(r *http.Request, body []byte) []FieldError {
+	if v.fast.valid(r, body) {
+		return nil
+	}
 	// A shallow copy is enough: the validator only reads the request, and
 	// r.Clone would copy every header on the hot path.
 	shallow := *r
