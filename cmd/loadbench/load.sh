@@ -23,6 +23,10 @@ trap cleanup EXIT
 command -v wrk >/dev/null || { echo "load.sh needs wrk: apt-get install -y wrk" >&2; exit 1; }
 [ -x $bin/sandbox ] && [ -x $bin/loadbench ] || { echo "build first: make build" >&2; exit 1; }
 
+journal() { # the journal's own account of its size after a phase
+	curl -fsS "http://127.0.0.1:$SANDBOX_PORT/_sandbox/journal?limit=1" |
+		sed -E 's/.*"total":([0-9]+).*"dropped":([0-9]+).*"bytes":([0-9]+).*/journal: \1 entries kept, \2 dropped, \3 bytes/'
+}
 rss() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 hwm() { awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 wait_ok() { for _ in $(seq 1 500); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.01; done; return 1; }
@@ -73,10 +77,10 @@ phase() { # phase NAME URL [wrk args...]
 
 phase "bare handler GET" "http://127.0.0.1:$BARE_PORT/api/v1/marketplace/subscriptions/load-status"
 phase "sandbox GET status" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions/load-status" -H "Authorization: Bearer $token"
-echo "   sandbox RSS after GET load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid)"
+echo "   sandbox RSS after GET load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid); $(journal)"
 phase "bare handler POST (same body)" "http://127.0.0.1:$BARE_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
 # ids cycle through POOL_SIZE values: the first pass creates, the rest replay.
 POOL=${POOL_SIZE:-500} phase "sandbox POST create, ${POOL_SIZE:-500} distinct ids, then replays" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
-echo "   sandbox RSS after bounded create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid)"
+echo "   sandbox RSS after bounded create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid); $(journal)"
 POOL=0 phase "sandbox POST create, every order new" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
-echo "   sandbox RSS after unbounded create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid) (every order is kept)"
+echo "   sandbox RSS after unbounded create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid) (every order is kept); $(journal)"
