@@ -5,6 +5,7 @@
 package gitlab
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -90,7 +91,6 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 		received:      newNotificationLog(),
 		salesforce:    salesforce.New(),
 		outbox:        license.NewOutbox(s.License.SMTPAddr),
-		scripts:       script.NewStore(nil),
 	}
 	clients := make([]oauth.Client, 0, len(fx.Partners))
 	for _, partner := range fx.Partners {
@@ -101,6 +101,10 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 		p.products[product.ID] = product
 	}
 	p.clients = oauth.NewRegistry(clients)
+	if err := errors.Join(s.scriptErrors(p.knownPartner)...); err != nil {
+		return nil, err
+	}
+	p.scripts = script.NewStore(s.configScripts())
 	p.callouts = zuora.NewDispatcher(clk, o.client, zuora.CalloutPolicy{
 		URL:           o.calloutURL,
 		Attempts:      s.Zuora.CalloutAttempts,

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/script"
 )
 
 // Settings are the portal's behaviours that no public source pins down, or
@@ -23,6 +25,11 @@ type Settings struct {
 	// MagicValues lets an order force a back-office outcome by itself
 	// (see magic.go), the way payment sandboxes have test card numbers.
 	MagicValues bool `yaml:"magic_values" usage:"orders whose externalSubscriptionId or contact email carry a documented sandbox-… value force that back-office outcome (see README, Magic values)"`
+
+	// Scripts are the back-office scripts in force at start and restored by
+	// a reset; being a list of structures, they can only be set in the
+	// YAML file (same fields as POST /_sandbox/gitlab/scripts).
+	Scripts []script.Script `yaml:"scripts" settings:"file-only"`
 
 	Zuora        ZuoraSettings        `yaml:"zuora"`
 	Salesforce   SalesforceSettings   `yaml:"salesforce"`
@@ -132,5 +139,37 @@ func (s Settings) Validate() error {
 	nonNegative("zuora.callout_retry_interval", s.Zuora.CalloutRetryInterval)
 	nonNegative("salesforce.latency", s.Salesforce.Latency)
 	nonNegative("provisioning.delay", s.Provisioning.Delay)
+	errs = append(errs, s.scriptErrors(func(string) bool { return true })...)
 	return errors.Join(errs...)
+}
+
+// scriptErrors checks the configuration file's scripts as the control API
+// would, naming each problem by its place in the list; knownPartner is
+// applied once the fixtures are known.
+func (s Settings) scriptErrors(knownPartner func(string) bool) []error {
+	var errs []error
+	ids := map[string]bool{}
+	for i, sc := range s.Scripts {
+		for _, e := range script.Validate(sc, knownPartner) {
+			errs = append(errs, fmt.Errorf("gitlab.scripts[%d].%s: %s", i, e.Field, e.Message))
+		}
+		if sc.ID != "" && ids[sc.ID] {
+			errs = append(errs, fmt.Errorf("gitlab.scripts[%d].id: %q is used twice", i, sc.ID))
+		}
+		ids[sc.ID] = true
+	}
+	return errs
+}
+
+// configScripts are the configuration file's scripts with ids: the ones
+// without are called config-1, config-2… by their place in the list.
+func (s Settings) configScripts() []script.Script {
+	out := make([]script.Script, len(s.Scripts))
+	for i, sc := range s.Scripts {
+		if sc.ID == "" {
+			sc.ID = fmt.Sprintf("config-%d", i+1)
+		}
+		out[i] = sc
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/openapi"
@@ -48,7 +49,11 @@ func Decode(body []byte, knownPartner func(string) bool) (Script, []openapi.Fiel
 		}
 		errs = append(errs, decodeSection(key, raw, fields)...)
 	}
-	return s, append(errs, Validate(s, knownPartner)...)
+	errs = append(errs, checkValues(s, knownPartner)...)
+	if len(errs) == 0 {
+		errs = checkEffect(s)
+	}
+	return s, sortByField(errs)
 }
 
 func decodeSection(name string, raw json.RawMessage, fields map[string]any) []openapi.FieldError {
@@ -109,6 +114,10 @@ func sortedKeys[V any](m map[string]V) []string {
 // Validate checks the values of a decoded script (from JSON or from the
 // configuration file) and lists every problem.
 func Validate(s Script, knownPartner func(string) bool) []openapi.FieldError {
+	return sortByField(append(checkValues(s, knownPartner), checkEffect(s)...))
+}
+
+func checkValues(s Script, knownPartner func(string) bool) []openapi.FieldError {
 	var errs []openapi.FieldError
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, openapi.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
@@ -142,17 +151,19 @@ func Validate(s Script, knownPartner func(string) bool) []openapi.FieldError {
 	if s.Callout.Drop && s.Callout.Manual {
 		bad("callout", "drop and manual contradict each other: a dropped callout cannot be fired")
 	}
-	if (s == Script{ID: s.ID, Partner: s.Partner, ExternalSubscriptionID: s.ExternalSubscriptionID}) {
-		bad("script", "the script has no effect: set at least one of zuora, salesforce, callout, provisioning or license")
+	return errs
+}
+
+// checkEffect refuses a script that changes nothing: it is a mistake, such
+// as an effect misspelt at the top level.
+func checkEffect(s Script) []openapi.FieldError {
+	if (s != Script{ID: s.ID, Partner: s.Partner, ExternalSubscriptionID: s.ExternalSubscriptionID}) {
+		return nil
 	}
-	slices.SortStableFunc(errs, func(a, b openapi.FieldError) int {
-		switch {
-		case a.Field < b.Field:
-			return -1
-		case a.Field > b.Field:
-			return 1
-		}
-		return 0
-	})
+	return []openapi.FieldError{{Field: "script", Message: "the script has no effect: set at least one of zuora, salesforce, callout, provisioning or license"}}
+}
+
+func sortByField(errs []openapi.FieldError) []openapi.FieldError {
+	slices.SortStableFunc(errs, func(a, b openapi.FieldError) int { return strings.Compare(a.Field, b.Field) })
 	return errs
 }
