@@ -70,6 +70,9 @@ func Match(m scenario.Matcher, v Value, mode Mode) []string {
 	if m.HasContains {
 		add(containsValue(v.V, m.Contains, mode), "want something containing %s", Show(m.Contains))
 	}
+	if m.HasExcludes {
+		add(excludesValue(v.V, m.Excludes, mode), "want nothing containing %s", Show(m.Excludes))
+	}
 	for _, want := range m.ContainsAll {
 		add(containsValue(v.V, want, mode), "want something containing %s", Show(want))
 	}
@@ -144,6 +147,17 @@ func containsValue(got, want any, mode Mode) bool {
 		key, ok := want.(string)
 		_, has := g[key]
 		return ok && has
+	}
+	return false
+}
+
+// excludesValue is the negation of containsValue for the values that can
+// contain something; a number or a boolean excludes nothing, so a scenario
+// that says otherwise gets a failure instead of a vacuous pass.
+func excludesValue(got, unwanted any, mode Mode) bool {
+	switch got.(type) {
+	case string, []any, map[string]any:
+		return !containsValue(got, unwanted, mode)
 	}
 	return false
 }

@@ -11,15 +11,17 @@ import (
 )
 
 // checkSteps validates what lives inside strings: field paths, regular
-// expressions, and the rule that only scenarios needing "control" touch
-// the control API.
+// expressions, the rule that only scenarios needing "control" (and the
+// action's own capability) touch the control API, and where a transport
+// fault may be expected.
 func checkSteps(sc Scenario, report func(loc []string, msg string)) {
-	control := contains(sc.Needs, "control")
+	control := contains(sc.Needs, CapabilityControl)
 	for i, st := range sc.Steps {
 		at := func(rest ...string) []string { return append([]string{"steps", fmt.Sprint(i)}, rest...) }
-		if st.Control != nil && !control {
-			report(at("control"), `a control step needs "control" in needs`)
+		if st.Control != nil {
+			checkControl(sc, st.Control, at("control"), report)
 		}
+		checkTransport(st, at, report)
 		for _, req := range []struct {
 			r   *Request
 			loc []string
@@ -44,6 +46,38 @@ func checkSteps(sc Scenario, report func(loc []string, msg string)) {
 		if st.Lifecycle != nil {
 			checkPath(st.Lifecycle.Path, at("lifecycle", "path"), report)
 		}
+	}
+}
+
+// checkControl asks that a control step's scenario declares "control" and
+// the capability of the action.
+func checkControl(sc Scenario, c *Control, loc []string, report func([]string, string)) {
+	if !contains(sc.Needs, CapabilityControl) {
+		report(loc, `a control step needs "control" in needs`)
+	}
+	a, ok := ControlActions()[c.Action]
+	if ok && a.Capability != CapabilityControl && !contains(sc.Needs, a.Capability) {
+		report(append(loc, "action"), fmt.Sprintf("%s needs %q in needs", c.Action, a.Capability))
+	}
+}
+
+// checkTransport allows a transport expectation only where there is one
+// request to judge and no response is needed: on a request step without
+// captures or lifecycle.
+func checkTransport(st Step, at func(...string) []string, report func([]string, string)) {
+	if st.Poll != nil && st.Poll.Until.Transport != "" {
+		report(at("poll", "until", "transport"), "a poll waits for an answer; it cannot wait for a transport fault")
+	}
+	if st.Expect == nil || st.Expect.Transport == "" {
+		return
+	}
+	switch {
+	case st.Request == nil:
+		report(at("expect", "transport"), "only a request step can expect a transport fault")
+	case len(st.Capture) > 0:
+		report(at("capture"), "a step that expects a transport fault has no response to capture from")
+	case st.Lifecycle != nil:
+		report(at("lifecycle"), "a step that expects a transport fault has no status to record")
 	}
 }
 

@@ -1,7 +1,9 @@
 package scenario_test
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -134,5 +136,125 @@ func TestLoadFragments(t *testing.T) {
 	_, err = load(t, map[string]string{"s.yaml": body})
 	if err == nil || !strings.Contains(err.Error(), `unknown fragment "order"`) {
 		t.Errorf("missing fragment not reported: %v", err)
+	}
+}
+
+// controlScenario is a scenario of one control step, for the vocabulary's
+// load-time checks; the step starts on line 7.
+const controlScenario = `id: c
+title: c
+requirement: The sandbox MUST obey.
+api: gitlab
+needs: [control, faults, scripts]
+steps:
+  - control:
+`
+
+// TestLoadChecksControlSteps proves that every action of the vocabulary
+// has its arguments checked when loading, with the line to fix.
+func TestLoadChecksControlSteps(t *testing.T) {
+	tests := []struct {
+		name, step string
+		want       string // "" = loads
+	}{
+		{"fault with a rule", "      action: fault.add\n      with: {id: r1, match: {method: POST, path: /oauth/token}, effect: {status: 503, retryAfter: 30s}, schedule: {times: 2}}", ""},
+		{"fault with a transport effect", "      action: fault.add\n      with: {effect: {transport: reset}}", ""},
+		{"fault with latency from a variable", "      action: fault.add\n      with: {effect: {latency: {uniform: {min: 1s, max: \"${each.max}\"}}}}", "unknown each key"},
+		{"unknown action", "      action: fault.inject\n      with: {}", `scenarios/c.yaml:8: steps[0].control.action: unknown control action "fault.inject" (known: callout.drop, callout.fire, callouts.list, callouts.pending, clock.advance, fault.add,`},
+		{"fault without effect", "      action: fault.add\n      with: {id: r1}", "scenarios/c.yaml:9: steps[0].control.with: missing property 'effect'"},
+		{"fault with a misspelt key", "      action: fault.add\n      with: {efect: {status: 503}}", "steps[0].control.with.efect: additional properties 'efect' not allowed"},
+		{"fault with an unknown transport", "      action: fault.add\n      with: {effect: {transport: explode}}", "steps[0].control.with.effect.transport: value must be one of"},
+		{"fault with a bad status", "      action: fault.add\n      with: {effect: {status: 999}}", "steps[0].control.with.effect.status"},
+		{"delete without id", "      action: fault.delete\n      with: {rule: r1}", "steps[0].control.with: missing property 'id'"},
+		{"reset takes no arguments", "      action: reset\n      with: {hard: true}", "steps[0].control.with: false schema"},
+		{"seed must be a number", "      action: faults.seed\n      with: {seed: seven}", "steps[0].control.with.seed"},
+		{"fire needs a notification id", "      action: callout.fire\n      with: {id: n1}", "missing property 'notificationId'"},
+		{"journal query with an unknown parameter", "      action: journal.query\n      with: {partner: p, colour: blue}", "steps[0].control.with.colour: additional properties"},
+		{"script with a misspelt effect", "      action: script.add\n      with: {partner: p, externalSubscriptionId: e, zuora: {declined: card}}", "steps[0].control.with.zuora.declined: additional properties"},
+		{"script for an order names its partner", "      action: script.add\n      with: {externalSubscriptionId: e, zuora: {decline: card}}", "steps[0].control.with: "},
+		{"script for an order", "      action: script.add\n      with: {id: s1, partner: p, externalSubscriptionId: e, callout: {failTimes: 2, delay: 30m}}", ""},
+		{"clock advance needs a duration", "      action: clock.advance\n      with: {by: soon}", "steps[0].control.with.by"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, map[string]string{"c.yaml": controlScenario + tt.step + "\n"})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected error:\n%v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("error:\n%v\nwant it to contain:\n%s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestLoadChecksCapabilities proves that an action needs its capability
+// declared, so that the scenario is skipped where the action cannot run.
+func TestLoadChecksCapabilities(t *testing.T) {
+	body := strings.Replace(controlScenario, "needs: [control, faults, scripts]", "needs: [control]", 1) +
+		"      action: fault.add\n      with: {effect: {status: 503}}\n"
+	_, err := load(t, map[string]string{"c.yaml": body})
+	if err == nil || !strings.Contains(err.Error(), `scenarios/c.yaml:8: steps[0].control.action: fault.add needs "faults" in needs`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestLoadChecksTransportExpectations proves that a transport fault can
+// only be expected of a request, alone, and spelt right.
+func TestLoadChecksTransportExpectations(t *testing.T) {
+	const request = "steps:\n  - request: {method: GET, path: /x, timeout: 200ms}\n"
+	head := "id: t\ntitle: t\nrequirement: The target MUST answer.\napi: gitlab\n"
+	tests := []struct {
+		name, steps, want string
+	}{
+		{"alone passes", request + "    expect: {transport: timeout}\n", ""},
+		{"unknown kind", request + "    expect: {transport: explosion}\n", "scenarios/t.yaml:7: steps[0].expect.transport: value must be one of 'reset', 'eof', 'malformed', 'truncated', 'timeout'"},
+		{"with a status", request + "    expect: {transport: reset, status: 200}\n", "scenarios/t.yaml:7: steps[0].expect.status: false schema"},
+		{"with a capture", request + "    expect: {transport: reset}\n    capture: {x: {json: a}}\n", "scenarios/t.yaml:8: steps[0].capture: a step that expects a transport fault has no response to capture from"},
+		{"in a poll", "steps:\n  - poll: {request: {method: GET, path: /x}, until: {transport: eof}, timeout: 1s}\n", "steps[0].poll.until.transport: a poll waits for an answer"},
+		{"bad timeout", "steps:\n  - request: {method: GET, path: /x, timeout: soon}\n", "scenarios/t.yaml:6: steps[0].request.timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, map[string]string{"t.yaml": head + tt.steps})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("unexpected error:\n%v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("error:\n%v\nwant it to contain:\n%s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestSchemaListsTheVocabulary keeps the schema's action enum and needs
+// enum equal to the Go tables, so editors and the loader agree.
+func TestSchemaListsTheVocabulary(t *testing.T) {
+	var doc struct {
+		Properties struct {
+			Needs struct {
+				Items struct {
+					Enum []string `json:"enum"`
+				} `json:"items"`
+			} `json:"needs"`
+		} `json:"properties"`
+		Defs struct {
+			Control struct {
+				Properties struct {
+					Action struct {
+						Enum []string `json:"enum"`
+					} `json:"action"`
+				} `json:"properties"`
+			} `json:"control"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(scenario.SchemaJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(slices.Values(doc.Defs.Control.Properties.Action.Enum)); !slices.Equal(got, scenario.ControlActionNames()) {
+		t.Errorf("schema actions %v, Go actions %v", got, scenario.ControlActionNames())
+	}
+	if got := doc.Properties.Needs.Items.Enum; !slices.Equal(got, scenario.Capabilities()) {
+		t.Errorf("schema needs %v, Go capabilities %v", got, scenario.Capabilities())
 	}
 }

@@ -20,6 +20,10 @@ type Matcher struct {
 	HasContains bool
 	// ContainsAll lists elements (or substrings) that must all be there.
 	ContainsAll []any
+	// Excludes is the negation of contains: a substring, element or key
+	// that must not be there (e.g. a secret in a journal entry).
+	Excludes    any
+	HasExcludes bool
 	Present     bool
 	Absent      bool
 	Type        string
@@ -36,7 +40,7 @@ func (m *Matcher) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	fields := map[string]any{
-		"equals": &m.Equals, "oneOf": &m.OneOf, "matches": &m.Matches, "contains": &m.Contains, "containsAll": &m.ContainsAll,
+		"equals": &m.Equals, "oneOf": &m.OneOf, "matches": &m.Matches, "contains": &m.Contains, "containsAll": &m.ContainsAll, "excludes": &m.Excludes,
 		"present": &m.Present, "absent": &m.Absent, "type": &m.Type,
 		"gt": &m.GT, "ge": &m.GE, "lt": &m.LT, "le": &m.LE,
 	}
@@ -57,6 +61,7 @@ func (m *Matcher) UnmarshalJSON(b []byte) error {
 	}
 	_, m.HasEquals = raw["equals"]
 	_, m.HasContains = raw["contains"]
+	_, m.HasExcludes = raw["excludes"]
 	return nil
 }
 

@@ -29,7 +29,8 @@ type Scenario struct {
 	API string `json:"api"`
 	// Labels become Ginkgo labels and feed --label-filter.
 	Labels []string `json:"labels,omitempty"`
-	// Needs lists capabilities the target must offer (e.g. "control").
+	// Needs lists capabilities the target must offer ("control", "faults",
+	// "scripts", "magic"; see Capabilities).
 	Needs []string `json:"needs,omitempty"`
 	// Steps run in order; the first failing step ends the scenario.
 	Steps []Step `json:"steps"`
@@ -113,6 +114,9 @@ type Request struct {
 	Set map[string]any `json:"set,omitempty"`
 	// Omit removes fields of the JSON body, by field path.
 	Omit []string `json:"omit,omitempty"`
+	// Timeout bounds this request (answer and body), e.g. to meet a
+	// hanging connection within a scenario instead of the run's timeout.
+	Timeout Duration `json:"timeout,omitempty"`
 }
 
 // Repeat builds a large raw body without writing it out.
@@ -153,8 +157,8 @@ type Poll struct {
 }
 
 // Control drives the target's control API (our sandbox's /_sandbox). The
-// action vocabulary is closed and grows with the sandbox: reset,
-// clock.advance today; fault and callout-script actions later.
+// action vocabulary is closed (ControlActions); With holds the action's
+// arguments: a body, query parameters or the id of what it names.
 type Control struct {
 	Action string         `json:"action"`
 	With   map[string]any `json:"with,omitempty"`
@@ -168,6 +172,19 @@ type Expect struct {
 	JSON    map[string]Matcher `json:"json,omitempty"`
 	Body    *Matcher           `json:"body,omitempty"`
 	OpenAPI bool               `json:"openapi,omitempty"`
+	// Transport expects the request to get no whole HTTP answer, in one of
+	// the ways TransportFaults lists; it excludes every other expectation.
+	Transport string `json:"transport,omitempty"`
+}
+
+// TransportFaults are the ways a request can fail to get a readable HTTP
+// answer that a scenario can expect: the connection reset (reset), closed
+// before any answer (eof), answered with bytes that are not HTTP or with a
+// JSON content type and a body that is not JSON (malformed), a body cut
+// short after the status line and headers (truncated), or no answer
+// within the request's timeout (timeout).
+func TransportFaults() []string {
+	return []string{"reset", "eof", "malformed", "truncated", "timeout"}
 }
 
 // StatusSet is one or several acceptable HTTP status codes.

@@ -25,7 +25,7 @@ var referencePattern = regexp.MustCompile(`\$?\$\{([^}]*)\}`)
 func CredentialNames() []string { return []string{"create", "readonly", "second"} }
 
 // credentialFields are the readable fields of a credential.
-var credentialFields = []string{"clientId", "clientSecret", "scope", "tradingPartnerId"}
+var credentialFields = []string{"clientId", "clientSecret", "scope", "tradingPartnerId", "partnerId"}
 
 // targetFields are the readable fields of the target.
 var targetFields = []string{"url", "productId"}

@@ -69,6 +69,10 @@ func (s *schema) collect(file string, e *jsonschema.ValidationError, lines lineI
 		*out = append(*out, s.problem(file, e.InstanceLocation, lines, msg))
 		return
 	}
+	if msg, ok := unknownAction(e); ok {
+		*out = append(*out, s.problem(file, e.InstanceLocation, lines, msg))
+		return
+	}
 	if names, ok := missingAlternatives(e); ok {
 		*out = append(*out, s.problem(file, e.InstanceLocation, lines,
 			"needs exactly one of: "+strings.Join(names, ", ")))
@@ -107,6 +111,23 @@ func exclusiveChoice(e *jsonschema.ValidationError) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// unknownAction names a control action the vocabulary lacks, with the
+// ones it has, instead of the schema's bare enum message.
+func unknownAction(e *jsonschema.ValidationError) (string, bool) {
+	en, ok := e.ErrorKind.(*kind.Enum)
+	if !ok || !strings.HasSuffix(e.SchemaURL, "/$defs/control/properties/action") {
+		return "", false
+	}
+	return fmt.Sprintf("unknown control action %v (known: %s)", quoted(en.Got), strings.Join(ControlActionNames(), ", ")), true
+}
+
+func quoted(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
 }
 
 func missingAlternatives(e *jsonschema.ValidationError) ([]string, bool) {
