@@ -12,7 +12,6 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/engine"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/report"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
-	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
 )
 
 // Describe declares one spec per scenario under a container named title.
@@ -20,13 +19,14 @@ import (
 // already loaded and validated. Labels (plus cap:<name> for each needed
 // capability) become Ginkgo labels, so --ginkgo.label-filter selects
 // scenarios like the conformance command's --label-filter. Scenarios that
-// move the target's clock or reset it are Serial: they change what every
-// other scenario sees.
+// need a capability of our sandbox are Serial: they move the target's
+// clock, reset it, inject faults, script its back office or seed its
+// fault randomness, all of which change what every other scenario sees.
 func Describe(title string, scenarios []scenario.Scenario, runner *engine.Runner) bool {
 	return ginkgo.Describe(title, func() {
 		for _, sc := range scenarios {
 			args := []any{ginkgo.Label(sc.AllLabels()...)}
-			if needs(sc, target.CapabilityControl) {
+			if len(sc.Needs) > 0 {
 				args = append(args, ginkgo.Serial)
 			}
 			args = append(args, func(ctx ginkgo.SpecContext) { runSpec(ctx, runner, sc) })
@@ -50,13 +50,4 @@ func runSpec(ctx ginkgo.SpecContext, runner *engine.Runner, sc scenario.Scenario
 	case engine.Fail, engine.Error:
 		ginkgo.Fail(res.Message())
 	}
-}
-
-func needs(sc scenario.Scenario, capability string) bool {
-	for _, n := range sc.Needs {
-		if n == capability {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -80,6 +81,10 @@ func (s *state) token(ctx context.Context, cred, scope string, sr *StepResult) (
 	out := &outgoing{method: "POST", path: "/oauth/token", query: url.Values{},
 		header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}, body: []byte(form.Encode())}
 	resp, err := s.do(ctx, out, sr, "token for "+cred)
+	var te transportError
+	if errors.As(err, &te) {
+		return "", targetFailure{msg: fmt.Sprintf("could not obtain a token for credential %q (scope %q): no HTTP answer (%v)", cred, scope, te)}
+	}
 	if err != nil {
 		return "", err
 	}

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/fieldpath"
@@ -34,6 +36,8 @@ type outgoing struct {
 	query  url.Values
 	header http.Header
 	body   []byte
+	// timeout bounds this request when the scenario sets one.
+	timeout time.Duration
 }
 
 // response is what came back, with the JSON body decoded once.
@@ -63,7 +67,7 @@ func (s *state) build(req scenario.Request) (*outgoing, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &outgoing{method: req.Method, path: path, query: url.Values{}, header: http.Header{}}
+	out := &outgoing{method: req.Method, path: path, query: url.Values{}, header: http.Header{}, timeout: time.Duration(req.Timeout)}
 	for k, v := range req.Query {
 		val, err := s.text(v)
 		if err != nil {
@@ -169,32 +173,70 @@ func (s *state) path(raw string) (fieldpath.Path, error) {
 	return p, nil
 }
 
-// do performs the request and records the exchange, masked.
+// setPath appends path, written as it is sent (a control action escapes
+// an id holding "/" as %2F), to the target's base path.
+func setPath(u *url.URL, path string) {
+	joined := strings.TrimRight(u.EscapedPath(), "/") + path
+	plain, err := url.PathUnescape(joined)
+	if err != nil {
+		u.Path, u.RawPath = strings.TrimRight(u.Path, "/")+path, ""
+		return
+	}
+	u.Path, u.RawPath = plain, joined
+}
+
+// do performs the request and records the exchange, masked. A request
+// that never reached the target is an error (unreachable); one that reached
+// it but got no whole HTTP answer is a transportError.
 func (s *state) do(ctx context.Context, out *outgoing, sr *StepResult, purpose string) (*response, error) {
 	u := *s.runner.target.BaseURL
-	u.Path = strings.TrimRight(u.Path, "/") + out.path
+	setPath(&u, out.path)
 	u.RawQuery = out.query.Encode()
-	httpReq, err := http.NewRequestWithContext(ctx, out.method, u.String(), bytes.NewReader(out.body))
+	reqCtx, cancel := ctx, context.CancelFunc(func() {})
+	if out.timeout > 0 {
+		reqCtx, cancel = context.WithTimeout(ctx, out.timeout)
+	}
+	defer cancel()
+	var connected atomic.Bool
+	reqCtx = httptrace.WithClientTrace(reqCtx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
+	httpReq, err := http.NewRequestWithContext(reqCtx, out.method, u.String(), bytes.NewReader(out.body))
 	if err != nil {
 		return nil, brokenf("building request: %v", err)
 	}
 	httpReq.Header = out.header.Clone()
 	ex := Exchange{Purpose: purpose, Method: out.method, URL: u.String()}
+	client := s.runner.client
+	if s.freshConnections {
+		client = s.runner.freshClient()
+	}
 	started := time.Now()
-	resp, err := s.runner.client.Do(httpReq)
+	resp, err := client.Do(httpReq)
 	ex.Duration = time.Since(started)
 	if err != nil {
 		ex.Error = err.Error()
-		sr.Exchanges = append(sr.Exchanges, s.mask.exchange(ex, out, nil, nil))
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		switch {
+		case ctx.Err() != nil:
+			err = ctx.Err()
+		case connected.Load():
+			err = transportError{kind: transportKind(err), detail: err.Error()}
+			ex.Error = err.Error()
+		default:
+			err = fmt.Errorf("%s %s: %w", out.method, u.Redacted(), err)
 		}
-		return nil, fmt.Errorf("%s %s: %w", out.method, u.Redacted(), err)
+		sr.Exchanges = append(sr.Exchanges, s.mask.exchange(ex, out, nil, nil))
+		return nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	ex.Duration = time.Since(started)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: reading body: %w", out.method, u.Redacted(), err)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		te := transportError{kind: bodyKind(err), detail: fmt.Sprintf("%s %s: status %d, then reading the body: %v", out.method, u.Redacted(), resp.StatusCode, err)}
+		ex.Status, ex.Error = resp.StatusCode, te.Error()
+		sr.Exchanges = append(sr.Exchanges, s.mask.exchange(ex, out, resp.Header, body))
+		return nil, te
 	}
 	r := &response{method: out.method, path: out.path, status: resp.StatusCode, header: resp.Header, body: body}
 	r.jsonErr = json.Unmarshal(body, &r.json)

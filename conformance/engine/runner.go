@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +34,11 @@ type Runner struct {
 	wait      func(ctx context.Context, d time.Duration) error
 	runID     string
 	counter   atomic.Int64
+
+	// freshOnce builds fresh, the client on never-reused connections that
+	// scenarios injecting faults use.
+	freshOnce sync.Once
+	fresh     *http.Client
 }
 
 // Option configures a Runner.
@@ -132,13 +139,18 @@ type state struct {
 	traces    map[string]*lifecycle.Trace
 	mask      *masker
 	result    *Result
+	// undo lists what control steps installed, removed after the scenario.
+	undo []undoing
+	// freshConnections: the scenario injects faults, so no request may be
+	// retried silently on a reused connection.
+	freshConnections bool
 }
 
 // Run executes sc and returns its result. Steps run in order; the first
 // step with failures ends the scenario, after all of that step's failures
 // are recorded.
-func (r *Runner) Run(ctx context.Context, sc scenario.Scenario) Result {
-	res := Result{
+func (r *Runner) Run(ctx context.Context, sc scenario.Scenario) (res Result) {
+	res = Result{
 		ScenarioID: sc.ID, Title: sc.Title, Requirement: sc.Requirement, Reference: sc.Reference,
 		Source: sc.Source.String(), Labels: sc.AllLabels(), Started: time.Now(), Steps: []StepResult{},
 	}
@@ -151,25 +163,33 @@ func (r *Runner) Run(ctx context.Context, sc scenario.Scenario) Result {
 		runner: r, scenario: sc, fragments: r.fragments, result: &res,
 		unique: "c" + r.runID + "-" + strconv.FormatInt(r.counter.Add(1), 10),
 		vars:   map[string]any{}, tokens: map[string]string{}, traces: map[string]*lifecycle.Trace{},
-		mask: newMasker(r.target.Secrets()),
+		mask:             newMasker(r.target.Secrets()),
+		freshConnections: slices.Contains(sc.Needs, scenario.CapabilityFaults),
 	}
+	s.runSteps(ctx)
+	s.cleanUp(ctx)
+	return res
+}
+
+// runSteps runs the steps in order until one fails or errs.
+func (s *state) runSteps(ctx context.Context) {
+	res := s.result
 	res.Outcome = Pass
-	for i, st := range sc.Steps {
+	for i, st := range s.scenario.Steps {
 		sr, err := s.runStep(ctx, i, st)
 		res.Steps = append(res.Steps, sr)
 		if err != nil {
 			res.Outcome, res.ErrorKind, res.Reason = Error, classify(err), s.mask.text(err.Error())
-			return res
+			return
 		}
 		if len(sr.Failures) > 0 {
 			res.Outcome = Fail
 			for _, f := range sr.Failures {
 				res.Failures = append(res.Failures, Failure{Step: stepLabel(i, st), Message: f})
 			}
-			return res
+			return
 		}
 	}
-	return res
 }
 
 func classify(err error) ErrorKind {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -16,6 +14,9 @@ import (
 
 // requestStep sends one request and judges its response.
 func (s *state) requestStep(ctx context.Context, st scenario.Step, sr *StepResult) error {
+	if st.Expect != nil && st.Expect.Transport != "" {
+		return s.transportStep(ctx, st, sr)
+	}
 	resp, err := s.exchange(ctx, *st.Request, st.Lifecycle, sr, "")
 	if err != nil || resp == nil {
 		return err
@@ -57,12 +58,18 @@ func (s *state) judge(st scenario.Step, resp *response, sr *StepResult) error {
 	return nil
 }
 
-// failOn turns a defect found before the response into a step failure and
-// passes other errors on.
+// failOn turns a defect found before the response, or a request that got
+// no whole HTTP answer where one was due, into a step failure and passes
+// other errors on.
 func (s *state) failOn(err error, sr *StepResult) error {
 	var tf targetFailure
 	if errors.As(err, &tf) {
 		sr.Failures = append(sr.Failures, tf.msg)
+		return nil
+	}
+	var te transportError
+	if errors.As(err, &te) {
+		sr.Failures = append(sr.Failures, fmt.Sprintf("transport: want an HTTP answer, got %s (%s)", te.kind, te.detail))
 		return nil
 	}
 	return err
@@ -115,64 +122,8 @@ func (s *state) pollStep(ctx context.Context, st scenario.Step, sr *StepResult) 
 
 func (s *state) pause(ctx context.Context, advance, every time.Duration, sr *StepResult) error {
 	if advance > 0 {
-		_, err := s.control(ctx, "clock.advance", map[string]any{"by": advance.String()}, sr)
+		_, err := s.control(ctx, "clock.advance", map[string]any{"by": advance.String()}, sr, false)
 		return err
 	}
 	return s.runner.wait(ctx, every)
-}
-
-// controlStep drives the target's control API.
-func (s *state) controlStep(ctx context.Context, st scenario.Step, sr *StepResult) error {
-	with, err := s.resolve(map[string]any(st.Control.With))
-	if err != nil {
-		return err
-	}
-	args, _ := with.(map[string]any)
-	resp, err := s.control(ctx, st.Control.Action, args, sr)
-	if err != nil {
-		return s.failOn(err, sr)
-	}
-	return s.judge(st, resp, sr)
-}
-
-// controlAction is one verb of the control vocabulary, mapped to our
-// sandbox's /_sandbox API. Faults and callout scripts join this table.
-type controlAction struct {
-	method, path string
-	// body builds the JSON body from the step's `with`.
-	body func(with map[string]any) any
-}
-
-func controlActions() map[string]controlAction {
-	return map[string]controlAction{
-		"reset": {method: http.MethodPost, path: "/_sandbox/reset"},
-		"clock.advance": {method: http.MethodPost, path: "/_sandbox/clock/advance",
-			body: func(with map[string]any) any { return map[string]any{"by": with["by"]} }},
-	}
-}
-
-// control performs an action; anything but a 2xx answer fails the step,
-// because the scenario cannot go on meaningfully.
-func (s *state) control(ctx context.Context, action string, with map[string]any, sr *StepResult) (*response, error) {
-	a, ok := controlActions()[action]
-	if !ok {
-		return nil, brokenf("unknown control action %q", action)
-	}
-	req := scenario.Request{Method: a.method, Path: a.path}
-	if a.body != nil {
-		req.JSON = a.body(with)
-	}
-	out, err := s.build(req)
-	if err != nil {
-		return nil, err
-	}
-	out.query = url.Values{}
-	resp, err := s.do(ctx, out, sr, "control "+action)
-	if err != nil {
-		return nil, err
-	}
-	if resp.status < 200 || resp.status > 299 {
-		return nil, targetFailure{msg: fmt.Sprintf("control %s: status %d, body %s", action, resp.status, excerpt(resp.body))}
-	}
-	return resp, nil
 }

@@ -137,6 +137,11 @@ func (s *state) credentialField(cred, field string) (any, error) {
 		return c.Scope, nil
 	case "tradingPartnerId":
 		return c.TradingPartnerID, nil
+	case "partnerId":
+		if c.PartnerID == "" {
+			return nil, brokenf("the target names no partner id for credential %q (our sandbox's fixtures do)", cred)
+		}
+		return c.PartnerID, nil
 	}
 	return nil, brokenf("credentials have no field %q", field)
 }
@@ -152,7 +157,7 @@ func (s *state) resolveMatcher(m scenario.Matcher) (scenario.Matcher, error) {
 		r, err = s.resolve(v)
 		return r
 	}
-	m.Equals, m.Contains = one(m.Equals), one(m.Contains)
+	m.Equals, m.Contains, m.Excludes = one(m.Equals), one(m.Contains), one(m.Excludes)
 	m.GT, m.GE, m.LT, m.LE = one(m.GT), one(m.GE), one(m.LT), one(m.LE)
 	if m.OneOf != nil {
 		if list, ok := one(m.OneOf).([]any); ok {

@@ -36,6 +36,7 @@ func Probe(ctx context.Context, client *http.Client, rawURL string, timeout time
 // sandboxFixtures is GET /_sandbox/gitlab/fixtures of our sandbox.
 type sandboxFixtures struct {
 	Partners []struct {
+		ID                string   `json:"id"`
 		ClientID          string   `json:"clientId"`
 		ClientSecret      string   `json:"clientSecret"`
 		Scopes            []string `json:"scopes"`
@@ -52,7 +53,10 @@ const (
 )
 
 // Discover completes c from the target itself. When c does not list
-// capabilities, "control" is added if GET /_sandbox/health answers 200.
+// capabilities, "control" is added if GET /_sandbox/health answers 200,
+// and then "faults" if GET /_sandbox/faults does, "scripts" and "magic"
+// (the order values that act as scripts) if GET /_sandbox/gitlab/scripts
+// does.
 // With control, missing credentials and product come from
 // GET /_sandbox/gitlab/fixtures: the first partner allowed to create is
 // "create", the next one "second", and a partner with only the read scope
@@ -64,6 +68,7 @@ func Discover(ctx context.Context, client *http.Client, c Config) (Config, error
 		c.Capabilities = []string{}
 		if healthy {
 			c.Capabilities = append(c.Capabilities, CapabilityControl)
+			c.Capabilities = append(c.Capabilities, optionalCapabilities(ctx, client, base)...)
 		}
 	}
 	if !healthy {
@@ -75,7 +80,7 @@ func Discover(ctx context.Context, client *http.Client, c Config) (Config, error
 	}
 	found := map[string]Credential{}
 	for _, p := range fx.Partners {
-		cr := Credential{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Scope: strings.Join(p.Scopes, " ")}
+		cr := Credential{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Scope: strings.Join(p.Scopes, " "), PartnerID: p.ID}
 		if len(p.TradingPartnerIDs) > 0 {
 			cr.TradingPartnerID = p.TradingPartnerIDs[0]
 		}
@@ -100,6 +105,19 @@ func Discover(ctx context.Context, client *http.Client, c Config) (Config, error
 		c.ProductID = fx.Products[0].ID
 	}
 	return c, nil
+}
+
+// optionalCapabilities finds the parts of the control API a sandbox
+// version offers: an older sandbox answers 404 for them.
+func optionalCapabilities(ctx context.Context, client *http.Client, base string) []string {
+	var out []string
+	if getJSON(ctx, client, base+"/_sandbox/faults", nil) == nil {
+		out = append(out, CapabilityFaults)
+	}
+	if getJSON(ctx, client, base+"/_sandbox/gitlab/scripts", nil) == nil {
+		out = append(out, CapabilityScripts, CapabilityMagic)
+	}
+	return out
 }
 
 func has(list []string, s string) bool {

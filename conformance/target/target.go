@@ -16,9 +16,14 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
 )
 
-// CapabilityControl is the sandbox control API (/_sandbox): clock, reset,
-// and later faults and callout scripts. Real portals do not have it.
-const CapabilityControl = "control"
+// Capabilities of our sandbox that real portals do not have; see
+// scenario.Capabilities for what each offers.
+const (
+	CapabilityControl = scenario.CapabilityControl
+	CapabilityFaults  = scenario.CapabilityFaults
+	CapabilityScripts = scenario.CapabilityScripts
+	CapabilityMagic   = scenario.CapabilityMagic
+)
 
 // Credential is one OAuth client of the target.
 type Credential struct {
@@ -29,6 +34,9 @@ type Credential struct {
 	Scope string `yaml:"scope" json:"scope"`
 	// TradingPartnerID is permitted for this client's partner.
 	TradingPartnerID string `yaml:"tradingPartnerId" json:"tradingPartnerId"`
+	// PartnerID is the partner's id in our sandbox's fixtures, which fault
+	// rules and back-office scripts name; discovered, never required.
+	PartnerID string `yaml:"partnerId" json:"partnerId"`
 }
 
 // Config is everything the harness needs to know about a target.
