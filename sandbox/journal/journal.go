@@ -13,7 +13,7 @@ import (
 
 // Settings bound the journal; they are the sandbox's journal.* settings.
 type Settings struct {
-	MaxEntries int   `yaml:"max_entries" usage:"most requests the journal keeps; the oldest are dropped first"`
+	MaxEntries int   `yaml:"max_entries" usage:"most requests the journal keeps; the oldest are dropped first (0: no journal)"`
 	MaxBytes   int64 `yaml:"max_bytes" usage:"approximate memory the journal may use, in bytes; the oldest entries are dropped first"`
 	BodyBytes  int   `yaml:"body_bytes" usage:"bytes of each request and response body the journal keeps"`
 	Control    bool  `yaml:"control" usage:"journal the /_sandbox control API's own requests too"`
@@ -27,8 +27,8 @@ func DefaultSettings() Settings {
 // Validate reports every setting out of range at once.
 func (s Settings) Validate() error {
 	var errs []error
-	if s.MaxEntries < 1 {
-		errs = append(errs, errors.New("journal.max_entries: must be at least 1"))
+	if s.MaxEntries < 0 {
+		errs = append(errs, errors.New("journal.max_entries: must not be negative (0 turns the journal off)"))
 	}
 	if s.BodyBytes < 0 || s.BodyBytes > 1<<20 {
 		errs = append(errs, errors.New("journal.body_bytes: must be between 0 and 1048576"))

@@ -20,6 +20,7 @@ type Recorder struct {
 	identify  func(r *http.Request, api string) (partner, client string)
 	bodyBytes int
 	control   bool
+	off       bool
 }
 
 // RecorderOption configures a Recorder.
@@ -38,7 +39,7 @@ const ControlAPI = "sandbox"
 // NewRecorder journals into store with the bounds of s. now is the sandbox
 // clock; apiOf names a request's marketplace, "" for the control API.
 func NewRecorder(store *Store, s Settings, now func() time.Time, apiOf func(*http.Request) string, opts ...RecorderOption) *Recorder {
-	rec := &Recorder{store: store, now: now, apiOf: apiOf, bodyBytes: s.BodyBytes, control: s.Control}
+	rec := &Recorder{store: store, now: now, apiOf: apiOf, bodyBytes: s.BodyBytes, control: s.Control, off: s.MaxEntries == 0}
 	for _, opt := range opts {
 		opt(rec)
 	}
@@ -60,8 +61,12 @@ func Annotate(ctx context.Context, rule, effect string) {
 }
 
 // Wrap journals the requests next serves, including those that panic or
-// whose connection a fault took over.
+// whose connection a fault took over. With journal.max_entries 0 it
+// returns next itself.
 func (rec *Recorder) Wrap(next http.Handler) http.Handler {
+	if rec.off {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		api := rec.apiOf(r)
 		if api == "" {

@@ -1,0 +1,107 @@
+package sandbox_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+)
+
+// handlerWithToken builds a sandbox with a frozen clock and returns its
+// handler and a status-reading token, without a network in between.
+func handlerWithToken(tb testing.TB, change func(*sandbox.Config)) (http.Handler, string) {
+	tb.Helper()
+	cfg := sandbox.DefaultConfig()
+	cfg.Clock = "frozen"
+	change(&cfg)
+	sb, err := sandbox.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := sb.Handler()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader("grant_type=client_credentials&client_id=demo-partner&client_secret=demo-secret&scope=marketplace.order:read"))
+	req.Header.Set("Content-Type", formType)
+	h.ServeHTTP(rec, req)
+	tok := strings.Split(strings.Split(rec.Body.String(), `"access_token":"`)[1], `"`)[0]
+	return h, tok
+}
+
+func statusRequest(tok string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, statusPath+"order-1", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	return r
+}
+
+// BenchmarkStatusGet measures a status read (a 404, the portal's cheapest
+// authenticated answer) with and without the journal and the fault layer.
+func BenchmarkStatusGet(b *testing.B) {
+	cases := []struct {
+		name   string
+		change func(*sandbox.Config)
+	}{
+		{"unjournaled", func(c *sandbox.Config) { c.Journal.MaxEntries = 0 }},
+		{"journaled", func(*sandbox.Config) {}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			h, tok := handlerWithToken(b, tc.change)
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeHTTP(httptest.NewRecorder(), statusRequest(tok))
+			}
+		})
+	}
+}
+
+// journalHeap serves n status reads and returns the live heap after a
+// collection, with the journal's own accounting.
+func journalHeap(tb testing.TB, n int, settings journal.Settings) (heap uint64, res map[string]any) {
+	tb.Helper()
+	h, tok := handlerWithToken(tb, func(c *sandbox.Config) { c.Journal = settings })
+	for range n {
+		h.ServeHTTP(httptest.NewRecorder(), statusRequest(tok))
+	}
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/_sandbox/journal?limit=1", nil))
+	runtime.KeepAlive(h)
+	return m.HeapAlloc, map[string]any{"body": rec.Body.String()}
+}
+
+// TestJournalMemoryIsBounded serves many more requests than the journal
+// keeps and checks that the live heap stays near max_bytes.
+func TestJournalMemoryIsBounded(t *testing.T) {
+	settings := journal.Settings{MaxEntries: 1 << 30, MaxBytes: 2 << 20, BodyBytes: 4096}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	heap, res := journalHeap(t, 20000, settings)
+	grown := int64(heap) - int64(before.HeapAlloc)
+	if grown > 3*settings.MaxBytes {
+		t.Errorf("heap grew %d bytes for a journal bounded to %d", grown, settings.MaxBytes)
+	}
+	if !strings.Contains(res["body"].(string), `"dropped":`) || strings.Contains(res["body"].(string), `"dropped":0`) {
+		t.Errorf("nothing was dropped: %s", res["body"])
+	}
+}
+
+// BenchmarkJournalMemory reports the live heap after 200 000 status reads
+// with the default bounds (10 000 entries, 16 MiB).
+func BenchmarkJournalMemory(b *testing.B) {
+	for _, n := range []int{0, 200000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				heap, _ := journalHeap(b, n, journal.DefaultSettings())
+				b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+			}
+		})
+	}
+}
