@@ -67,6 +67,9 @@ func MagicValues() []MagicValue { return append([]MagicValue(nil), magicValues..
 // magicScripts returns the scripts the order's magic values ask for: the
 // one in externalSubscriptionId first, then the one in the email.
 func magicScripts(o subscription.Order) []script.Script {
+	if !strings.Contains(o.ExternalSubscriptionID, MagicPrefix) && !strings.Contains(o.Customer.Contact.Email, MagicPrefix) {
+		return nil // the common case, on the create path
+	}
 	var out []script.Script
 	for _, m := range magicValues {
 		if v := m.Value(); o.ExternalSubscriptionID == v || strings.HasPrefix(o.ExternalSubscriptionID, v+"-") {

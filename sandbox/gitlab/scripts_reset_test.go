@@ -107,26 +107,10 @@ func TestConcurrentCreatesWhileScriptsChangeKeepEveryTimelineTrue(t *testing.T) 
 	}
 	magic := []string{"ord", "sandbox-zuora-slow", "sandbox-callout-duplicate", "sandbox-callout-fail-twice", "sandbox-license-error"}
 	const creators, perCreator = 6, 15
-	var wg sync.WaitGroup
 	stop := make(chan struct{})
-	var chaos sync.WaitGroup
+	var chaos, wg sync.WaitGroup
 	chaos.Add(2)
-	go func() { // scripts come and go
-		defer chaos.Done()
-		rng := rand.New(rand.NewPCG(1, 2))
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			scope := []string{``, `"partner":"demo-partner",`}[rng.IntN(2)]
-			postScript(t, srv, fmt.Sprintf(`{"id":"r%d",%s%s}`, i, scope, effects[rng.IntN(len(effects))]))
-			if i%3 == 0 {
-				call(t, http.MethodDelete, srv.URL+fmt.Sprintf("/_sandbox/gitlab/scripts/r%d", rng.IntN(i+1)), nil, nil)
-			}
-		}
-	}()
+	go func() { defer chaos.Done(); churnScripts(t, srv, effects, stop) }()
 	go func() { // time moves
 		defer chaos.Done()
 		for {
@@ -164,6 +148,24 @@ func TestConcurrentCreatesWhileScriptsChangeKeepEveryTimelineTrue(t *testing.T) 
 	}
 	for _, sub := range subs {
 		checkTimelineWalksTheGraph(t, sub)
+	}
+}
+
+// churnScripts adds scripts for everyone or for demo-partner and deletes
+// some, until stop closes.
+func churnScripts(t *testing.T, srv *sandboxtest.Server, effects []string, stop <-chan struct{}) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		scope := []string{``, `"partner":"demo-partner",`}[rng.IntN(2)]
+		postScript(t, srv, fmt.Sprintf(`{"id":"r%d",%s%s}`, i, scope, effects[rng.IntN(len(effects))]))
+		if i%3 == 0 {
+			call(t, http.MethodDelete, srv.URL+fmt.Sprintf("/_sandbox/gitlab/scripts/r%d", rng.IntN(i+1)), nil, nil)
+		}
 	}
 }
 
