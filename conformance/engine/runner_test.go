@@ -65,7 +65,7 @@ func runInline(t *testing.T, h http.Handler, body string, caps []string, opts ..
 	t.Helper()
 	lib, err := scenario.Load(fstest.MapFS{
 		"s.yaml":          {Data: []byte(header + body)},
-		"_fragments.yaml": {Data: []byte("fragments:\n  order: {a: 1, b: {c: 2, d: 3}, list: [1, 2]}\n")},
+		"_fragments.yaml": {Data: []byte("fragments:\n  order: {a: 1, b: {c: 2, d: 3}, list: [1, 2]}\n  path: /s/${unique}\n")},
 	}, "scenarios")
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +120,11 @@ func TestRequestsAreBuiltAsWritten(t *testing.T) {
 		}},
 		{"form body", "form: {grant_type: client_credentials, client_id: \"${creds.create.clientId}\"}", func(t *testing.T, r *http.Request, body string) {
 			if body != "client_id=c1&grant_type=client_credentials" {
+				t.Errorf("body = %s", body)
+			}
+		}},
+		{"a fragment inside a longer string is resolved too", "json: {p: \"${fragments.path}-b\"}", func(t *testing.T, _ *http.Request, body string) {
+			if body != `{"p":"/s/crun1-1-b"}` {
 				t.Errorf("body = %s", body)
 			}
 		}},

@@ -67,6 +67,10 @@ func (s *state) resolveString(str string, depth int) (any, error) {
 	var failed error
 	out := scenario.ExpandReferences(str, func(ref scenario.Reference) string {
 		val, err := s.lookup(ref)
+		if err == nil {
+			// a fragment may itself hold references: "${fragments.path}-b"
+			val, err = s.resolveDepth(val, depth+1)
+		}
 		if err != nil {
 			failed = err
 			return ""
