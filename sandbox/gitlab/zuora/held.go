@@ -88,6 +88,10 @@ func (d *Dispatcher) hold(n Notification, plan Plan, cause Cause, release time.D
 func (d *Dispatcher) take(id string) *Held {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.takeLocked(id)
+}
+
+func (d *Dispatcher) takeLocked(id string) *Held {
 	for i, h := range d.held {
 		if h.NotificationID == id {
 			d.held = append(d.held[:i:i], d.held[i+1:]...)
@@ -133,9 +137,13 @@ func (d *Dispatcher) Pending() []Held {
 
 // Fire sends a held notification now, through the normal attempts (the
 // challenge, the retries, the copies); its first attempt is due at once
-// on the clock. It returns the notification.
+// on the clock. It returns the notification. Taking it and scheduling it
+// happen under one lock, so a concurrent Reset either sees it held (and
+// the clock drops the attempt) or finds nothing to fire.
 func (d *Dispatcher) Fire(id string) (Held, error) {
-	h := d.take(id)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	h := d.takeLocked(id)
 	if h == nil {
 		return Held{}, ErrNotHeld
 	}
@@ -149,14 +157,19 @@ func (d *Dispatcher) Fire(id string) (Held, error) {
 
 // Drop discards a held notification; Zuora will never send it.
 func (d *Dispatcher) Drop(id string, why string) (Held, error) {
-	h := d.take(id)
+	d.mu.Lock()
+	h := d.takeLocked(id)
 	if h == nil {
+		d.mu.Unlock()
 		return Held{}, ErrNotHeld
 	}
 	if h.timer != nil {
 		h.timer.Stop()
 	}
-	d.record(d.unsent(h.note, OutcomeDropped, Cause{Why: why}))
+	del := d.unsent(h.note, OutcomeDropped, Cause{Why: why})
+	d.deliveries = append(d.deliveries, del)
+	d.mu.Unlock()
+	d.observe(del)
 	return *h, nil
 }
 
