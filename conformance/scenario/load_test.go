@@ -166,7 +166,7 @@ func TestLoadChecksControlSteps(t *testing.T) {
 		{"fault with an unknown transport", "      action: fault.add\n      with: {effect: {transport: explode}}", "steps[0].control.with.effect.transport: value must be one of"},
 		{"fault with a bad status", "      action: fault.add\n      with: {effect: {status: 999}}", "steps[0].control.with.effect.status"},
 		{"delete without id", "      action: fault.delete\n      with: {rule: r1}", "steps[0].control.with: missing property 'id'"},
-		{"reset takes no arguments", "      action: reset\n      with: {hard: true}", "steps[0].control.with: false schema"},
+		{"reset takes no arguments", "      action: reset\n      with: {hard: true}", "steps[0].control.with: this action takes no arguments"},
 		{"seed must be a number", "      action: faults.seed\n      with: {seed: seven}", "steps[0].control.with.seed"},
 		{"fire needs a notification id", "      action: callout.fire\n      with: {id: n1}", "missing property 'notificationId'"},
 		{"journal query with an unknown parameter", "      action: journal.query\n      with: {partner: p, colour: blue}", "steps[0].control.with.colour: additional properties"},
@@ -209,7 +209,7 @@ func TestLoadChecksTransportExpectations(t *testing.T) {
 	}{
 		{"alone passes", request + "    expect: {transport: timeout}\n", ""},
 		{"unknown kind", request + "    expect: {transport: explosion}\n", "scenarios/t.yaml:7: steps[0].expect.transport: value must be one of 'reset', 'eof', 'malformed', 'truncated', 'timeout'"},
-		{"with a status", request + "    expect: {transport: reset, status: 200}\n", "scenarios/t.yaml:7: steps[0].expect.status: false schema"},
+		{"with a status", request + "    expect: {transport: reset, status: 200}\n", "scenarios/t.yaml:7: steps[0].expect.status: cannot be combined with transport"},
 		{"with a capture", request + "    expect: {transport: reset}\n    capture: {x: {json: a}}\n", "scenarios/t.yaml:8: steps[0].capture: a step that expects a transport fault has no response to capture from"},
 		{"in a poll", "steps:\n  - poll: {request: {method: GET, path: /x}, until: {transport: eof}, timeout: 1s}\n", "steps[0].poll.until.transport: a poll waits for an answer"},
 		{"bad timeout", "steps:\n  - request: {method: GET, path: /x, timeout: soon}\n", "scenarios/t.yaml:6: steps[0].request.timeout"},

@@ -69,6 +69,10 @@ func (s *schema) collect(file string, e *jsonschema.ValidationError, lines lineI
 		*out = append(*out, s.problem(file, e.InstanceLocation, lines, msg))
 		return
 	}
+	if msg, ok := forbidden(e); ok {
+		*out = append(*out, s.problem(file, e.InstanceLocation, lines, msg))
+		return
+	}
 	if msg, ok := unknownAction(e); ok {
 		*out = append(*out, s.problem(file, e.InstanceLocation, lines, msg))
 		return
@@ -109,6 +113,22 @@ func exclusiveChoice(e *jsonschema.ValidationError) (string, bool) {
 		if strings.HasSuffix(e.SchemaURL, suffix) {
 			return msg, true
 		}
+	}
+	return "", false
+}
+
+// forbidden words the schema's `false` sub-schemas: what a transport
+// expectation cannot be combined with, and `with` on an action that takes
+// no arguments.
+func forbidden(e *jsonschema.ValidationError) (string, bool) {
+	if _, ok := e.ErrorKind.(*kind.FalseSchema); !ok {
+		return "", false
+	}
+	switch {
+	case strings.Contains(e.SchemaURL, "/$defs/expect/dependentSchemas/transport/"):
+		return "cannot be combined with transport: a request without a whole answer has nothing else to check", true
+	case strings.Contains(e.SchemaURL, "/$defs/control/"):
+		return "this action takes no arguments", true
 	}
 	return "", false
 }
