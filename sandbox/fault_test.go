@@ -211,3 +211,37 @@ func TestControlAPIIsNeverFaulted(t *testing.T) {
 		t.Errorf("an unknown marketplace path is faulted like any other: %d", a.status)
 	}
 }
+
+func TestClosingReleasesHungRequests(t *testing.T) {
+	srv, err := sandboxtest.Start(sandboxtest.WithConfig(func(c *sandbox.Config) { c.FaultMaxHang = time.Hour }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addRule(t, srv, `{"match":{},"effect":{"transport":"hang"}}`)
+	answered := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(srv.URL + "/oauth/token")
+		if err == nil {
+			resp.Body.Close()
+		}
+		answered <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		a := send(t, http.MethodGet, srv.URL+"/_sandbox/faults", "")
+		if strings.Contains(a.raw, `"matches":1`) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	srv.Close()
+	select {
+	case err := <-answered:
+		if err == nil || time.Since(start) > 2*time.Second {
+			t.Errorf("hung request ended with %v after %v", err, time.Since(start))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("closing the sandbox left the request hanging")
+	}
+}

@@ -126,9 +126,15 @@ func (s *Sandbox) Clock() *clock.Clock { return s.clock }
 func (s *Sandbox) Run(ctx context.Context) {
 	s.ready.Store(true)
 	defer s.ready.Store(false)
-	defer s.inject.Close() // release hung and delayed requests
+	defer s.ReleaseFaults()
 	s.clock.Run(ctx)
 }
+
+// ReleaseFaults ends every hang and fault latency at once (a hung
+// connection is closed), so that a server shutdown does not wait for them;
+// register it with http.Server.RegisterOnShutdown. Run calls it when it
+// ends.
+func (s *Sandbox) ReleaseFaults() { s.inject.Close() }
 
 // Reset forgets all state (tokens, subscriptions, callouts, emails,
 // pending work and the journal) and restores the config file's fault

@@ -73,6 +73,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(sb.ReleaseFaults) // hung requests must not hold up the shutdown
 	runCtx, stopRun := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
