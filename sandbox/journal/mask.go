@@ -34,26 +34,26 @@ func maskBody(text string) string {
 // "Basic") so the journal still shows how a client authenticated.
 var credentialHeaders = []string{"Authorization", "Proxy-Authorization"}
 
-// maskHeaders copies h with credentials and cookies masked.
+// maskHeaders masks credentials and cookies in h, which the caller owns
+// (a clone), and returns it.
 func maskHeaders(h http.Header) http.Header {
 	if len(h) == 0 {
 		return nil
 	}
-	out := h.Clone()
 	for _, name := range credentialHeaders {
-		for i, v := range out[name] {
+		for i, v := range h[name] {
 			scheme, _, found := strings.Cut(strings.TrimSpace(v), " ")
 			if found {
-				out[name][i] = scheme + " " + mask
+				h[name][i] = scheme + " " + mask
 			} else {
-				out[name][i] = mask
+				h[name][i] = mask
 			}
 		}
 	}
 	for _, name := range []string{"Cookie", "Set-Cookie"} {
-		for i := range out[name] {
-			out[name][i] = mask
+		for i := range h[name] {
+			h[name][i] = mask
 		}
 	}
-	return out
+	return h
 }

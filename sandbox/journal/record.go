@@ -111,7 +111,7 @@ func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time
 		RequestID: requestid.From(r.Context()), At: at, API: api, Method: r.Method,
 		Path: r.URL.EscapedPath(), Query: maskBody(r.URL.RawQuery), Status: cw.status,
 		Latency: took.String(), LatencyMs: float64(took.Microseconds()) / 1000, Fault: n.fault,
-		Request:  rec.message(r.Header, head, max(r.ContentLength, int64(len(head)))),
+		Request:  rec.message(r.Header.Clone(), head, max(r.ContentLength, int64(len(head)))),
 		Response: rec.message(cw.header, cw.body.Bytes(), cw.written),
 	}
 	for _, name := range []string{"Zuora-Request-Id", "Zuora-Notification-Id"} {
@@ -120,7 +120,7 @@ func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time
 		}
 	}
 	if rec.identify != nil && api != ControlAPI {
-		shadow := r.Clone(r.Context())
+		shadow := r.WithContext(r.Context()) // a shallow copy whose body can be replaced
 		shadow.Body = io.NopCloser(bytes.NewReader(head))
 		shadow.ContentLength = int64(len(head))
 		e.Partner, e.Client = rec.identify(shadow, api)
@@ -128,6 +128,7 @@ func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time
 	rec.store.Append(e)
 }
 
+// message builds one side of the entry from headers it owns.
 func (rec *Recorder) message(h http.Header, body []byte, length int64) Message {
 	m := Message{Headers: maskHeaders(h), BodyBytes: length}
 	if len(body) > rec.bodyBytes {
