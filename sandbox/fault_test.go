@@ -203,7 +203,7 @@ func TestTransportFaults(t *testing.T) {
 
 func TestControlAPIIsNeverFaulted(t *testing.T) {
 	srv := frozen(t)
-	addRule(t, srv, `{"match":{},"effect":{"status":503}}`)
+	addRule(t, srv, `{"match":{"path":"/**"},"effect":{"status":503}}`)
 	if a := send(t, http.MethodGet, srv.URL+"/_sandbox/health", ""); a.status != 200 {
 		t.Errorf("health: %d", a.status)
 	}

@@ -85,7 +85,7 @@ func (v *validator) match(m Match) {
 	if m.Path != "" {
 		if _, err := pathpattern.Parse(m.Path); err != nil {
 			v.add("match.path", "%q %v", m.Path, err)
-		} else if m.Path == "/_sandbox" || strings.HasPrefix(m.Path, "/_sandbox/") || m.Path == "/**" {
+		} else if m.Path == "/_sandbox" || strings.HasPrefix(m.Path, "/_sandbox/") {
 			v.add("match.path", "the /_sandbox control API can never be faulted")
 		}
 	}
