@@ -159,6 +159,8 @@ func TestLoadChecksControlSteps(t *testing.T) {
 	}{
 		{"fault with a rule", "      action: fault.add\n      with: {id: r1, match: {method: POST, path: /oauth/token}, effect: {status: 503, retryAfter: 30s}, schedule: {times: 2}}", ""},
 		{"fault with a transport effect", "      action: fault.add\n      with: {effect: {transport: reset}}", ""},
+		{"fault durations in seconds", "      action: fault.add\n      with: {effect: {status: 429, retryAfter: 30, latency: {fixed: 0.2}}}", ""},
+		{"fault with a bad duration", "      action: fault.add\n      with: {effect: {latency: {fixed: soon}}}", "steps[0].control.with.effect.latency.fixed"},
 		{"fault with latency from a variable", "      action: fault.add\n      with: {effect: {latency: {uniform: {min: 1s, max: \"${each.max}\"}}}}", "unknown each key"},
 		{"unknown action", "      action: fault.inject\n      with: {}", `scenarios/c.yaml:8: steps[0].control.action: unknown control action "fault.inject" (known: callout.drop, callout.fire, callouts.list, callouts.pending, clock.advance, fault.add,`},
 		{"fault without effect", "      action: fault.add\n      with: {id: r1}", "scenarios/c.yaml:9: steps[0].control.with: missing property 'effect'"},
