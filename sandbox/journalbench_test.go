@@ -1,7 +1,7 @@
 package sandbox_test
 
 import (
-	"fmt"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -94,13 +94,29 @@ func TestJournalMemoryIsBounded(t *testing.T) {
 }
 
 // BenchmarkJournalMemory reports the live heap after 200 000 status reads
-// with the default bounds (10 000 entries, 16 MiB).
+// with the default bounds (10 000 entries, 16 MiB) and with the bytes
+// alone bounding it.
 func BenchmarkJournalMemory(b *testing.B) {
-	for _, n := range []int{0, 200000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
+	bytesOnly := journal.DefaultSettings()
+	bytesOnly.MaxEntries = 1 << 30
+	cases := []struct {
+		name     string
+		n        int
+		settings journal.Settings
+	}{
+		{"none", 0, journal.DefaultSettings()},
+		{"200k default bounds", 200000, journal.DefaultSettings()},
+		{"200k 16MiB only", 200000, bytesOnly},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
-				heap, _ := journalHeap(b, n, journal.DefaultSettings())
+				heap, res := journalHeap(b, tc.n, tc.settings)
 				b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+				var counted struct{ Bytes, Dropped float64 }
+				_ = json.Unmarshal([]byte(res["body"].(string)), &counted)
+				b.ReportMetric(counted.Bytes/(1<<20), "journal-MiB")
+				b.ReportMetric(counted.Dropped, "dropped")
 			}
 		})
 	}
