@@ -163,8 +163,7 @@ func (r *Runner) Run(ctx context.Context, sc scenario.Scenario) (res Result) {
 		runner: r, scenario: sc, fragments: r.fragments, result: &res,
 		unique: "c" + r.runID + "-" + strconv.FormatInt(r.counter.Add(1), 10),
 		vars:   map[string]any{}, tokens: map[string]string{}, traces: map[string]*lifecycle.Trace{},
-		mask:             newMasker(r.target.Secrets()),
-		freshConnections: slices.Contains(sc.Needs, scenario.CapabilityFaults),
+		mask: newMasker(r.target.Secrets()), freshConnections: slices.Contains(sc.Needs, scenario.CapabilityFaults),
 	}
 	s.runSteps(ctx)
 	s.cleanUp(ctx)

@@ -331,3 +331,16 @@ func TestOpenAPIFailuresAreReported(t *testing.T) {
 		t.Fatalf("%s", res.Message())
 	}
 }
+
+// TestResultRecordsDuration: the run's duration reaches the result (it was
+// once set by a deferred call after the result had been copied out).
+func TestResultRecordsDuration(t *testing.T) {
+	rec := &recorder{answer: func(w http.ResponseWriter, r *http.Request, _ string) {
+		time.Sleep(5 * time.Millisecond)
+		jsonAnswer(200, `{}`)(w, r, "")
+	}}
+	res := runInline(t, rec, "steps:\n  - request: {method: GET, path: /x}\n", nil)
+	if res.Duration < 5*time.Millisecond {
+		t.Errorf("duration %s, want at least the 5ms the target took", res.Duration)
+	}
+}
