@@ -25,6 +25,7 @@ var ErrDuplicate = errors.New("a rule with this id already exists")
 // InvalidError lists every problem of a rule that was refused.
 type InvalidError struct{ Problems []Problem }
 
+// Error lists the problems on one line, for logs and start-up errors.
 func (e *InvalidError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {

@@ -63,6 +63,8 @@ func truncate(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	closeConnection(w, false)
 }
 
+var _ http.ResponseWriter = (*bufferedAnswer)(nil)
+
 // bufferedAnswer is a ResponseWriter that keeps the whole answer.
 type bufferedAnswer struct {
 	header http.Header

@@ -139,6 +139,11 @@ func (rec *Recorder) message(h http.Header, body []byte, length int64) Message {
 	return m
 }
 
+var (
+	_ http.Flusher  = (*captureWriter)(nil)
+	_ http.Hijacker = (*captureWriter)(nil)
+)
+
 // captureWriter passes the answer through and keeps its status, headers
 // and the start of its body.
 type captureWriter struct {
