@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/sandboxtest"
@@ -203,4 +204,32 @@ func TestControlRequestsAreJournaledOnlyWhenAsked(t *testing.T) {
 	if got := entries(a); len(got) != 1 || got[0]["api"] != "sandbox" || strings.Contains(a.raw, "demo-secret") {
 		t.Errorf("%s", a.raw)
 	}
+}
+
+func TestHungAndEmptiedRequestsAreJournaled(t *testing.T) {
+	srv := frozen(t)
+	addRule(t, srv, `{"id":"stall","match":{"path":"/hang"},"effect":{"transport":"hang"}}`)
+	addRule(t, srv, `{"id":"drop","match":{"path":"/empty"},"effect":{"transport":"empty"}}`)
+	quick := &http.Client{Timeout: 100 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	for _, path := range []string{"/hang", "/empty"} {
+		if resp, err := quick.Get(srv.URL + path); err == nil {
+			resp.Body.Close()
+			t.Errorf("%s answered %d", path, resp.StatusCode)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		got := entries(journalOf(t, srv, "?status=0"))
+		if len(got) == 2 {
+			for _, e := range got {
+				f := e["fault"].(map[string]any)
+				if want := map[string]string{"/hang": "hang", "/empty": "empty"}[e["path"].(string)]; f["effect"] != want {
+					t.Errorf("entry %v", e)
+				}
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("journal: %s", journalOf(t, srv, "").raw)
 }
