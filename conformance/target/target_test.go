@@ -98,3 +98,32 @@ func TestWaitReady(t *testing.T) {
 		t.Error("a closed port is ready")
 	}
 }
+
+// TestDiscoverFindsTheSandboxFeatures: fault injection and scripts are
+// found on the control API, and each credential learns its partner id.
+func TestDiscoverFindsTheSandboxFeatures(t *testing.T) {
+	fake := fakeportal.New().Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/_sandbox/faults", "/_sandbox/gitlab/scripts":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{}`))
+		case "/_sandbox/gitlab/fixtures":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"partners":[{"id":"p-1","clientId":"c1","clientSecret":"s1","scopes":["marketplace.order:read","marketplace.order:create"],"tradingPartnerIds":["TP1"]}],"products":[{"id":"x"}]}`))
+		default:
+			fake.ServeHTTP(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, err := target.Discover(context.Background(), srv.Client(), target.Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Capabilities, ","); got != "control,faults,scripts,magic" {
+		t.Errorf("capabilities %s", got)
+	}
+	if c.Credentials["create"].PartnerID != "p-1" {
+		t.Errorf("create credential %+v", c.Credentials["create"])
+	}
+}
