@@ -54,9 +54,9 @@ const (
 
 // Discover completes c from the target itself. When c does not list
 // capabilities, "control" is added if GET /_sandbox/health answers 200,
-// and then "faults" if GET /_sandbox/faults does, "scripts" and "magic"
-// (the order values that act as scripts) if GET /_sandbox/gitlab/scripts
-// does.
+// and then "faults" if GET /_sandbox/faults does, "scripts" if GET
+// /_sandbox/gitlab/scripts does, and "magic" (the order values that act as
+// scripts) if GET /_sandbox/gitlab/magic says they are enabled.
 // With control, missing credentials and product come from
 // GET /_sandbox/gitlab/fixtures: the first partner allowed to create is
 // "create", the next one "second", and a partner with only the read scope
@@ -115,7 +115,13 @@ func optionalCapabilities(ctx context.Context, client *http.Client, base string)
 		out = append(out, CapabilityFaults)
 	}
 	if getJSON(ctx, client, base+"/_sandbox/gitlab/scripts", nil) == nil {
-		out = append(out, CapabilityScripts, CapabilityMagic)
+		out = append(out, CapabilityScripts)
+	}
+	var magic struct {
+		Enabled bool `json:"enabled"`
+	}
+	if getJSON(ctx, client, base+"/_sandbox/gitlab/magic", &magic) == nil && magic.Enabled {
+		out = append(out, CapabilityMagic)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package target_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -99,15 +100,24 @@ func TestWaitReady(t *testing.T) {
 	}
 }
 
-// TestDiscoverFindsTheSandboxFeatures: fault injection and scripts are
+// TestDiscoverFindsTheSandboxFeatures: fault injection, scripts and magic values are
 // found on the control API, and each credential learns its partner id.
 func TestDiscoverFindsTheSandboxFeatures(t *testing.T) {
+	for magic, want := range map[bool]string{true: "control,faults,scripts,magic", false: "control,faults,scripts"} {
+		t.Run(fmt.Sprintf("magic values %v", magic), func(t *testing.T) { discoverSandboxFeatures(t, magic, want) })
+	}
+}
+
+func discoverSandboxFeatures(t *testing.T, magic bool, want string) {
 	fake := fakeportal.New().Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/_sandbox/faults", "/_sandbox/gitlab/scripts":
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{}`))
+		case "/_sandbox/gitlab/magic":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = fmt.Fprintf(w, `{"enabled":%v}`, magic)
 		case "/_sandbox/gitlab/fixtures":
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{"partners":[{"id":"p-1","clientId":"c1","clientSecret":"s1","scopes":["marketplace.order:read","marketplace.order:create"],"tradingPartnerIds":["TP1"]}],"products":[{"id":"x"}]}`))
@@ -120,7 +130,7 @@ func TestDiscoverFindsTheSandboxFeatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(c.Capabilities, ","); got != "control,faults,scripts,magic" {
+	if got := strings.Join(c.Capabilities, ","); got != want {
 		t.Errorf("capabilities %s", got)
 	}
 	if c.Credentials["create"].PartnerID != "p-1" {

@@ -1,6 +1,8 @@
 package gitlab
 
 import (
+	"net/http"
+
 	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/script"
@@ -91,4 +93,26 @@ func (m MagicValue) script() script.Script {
 	s := m.Script
 	s.ID = "magic:" + m.Name
 	return s
+}
+
+// magicView is one row of GET /_sandbox/gitlab/magic.
+type magicView struct {
+	Value   string        `json:"value"`
+	Outcome string        `json:"outcome"`
+	Script  script.Script `json:"script"`
+}
+
+// listMagic is GET /_sandbox/gitlab/magic: whether magic values are on
+// (gitlab.magic_values) and the whole table, so a harness can tell a
+// sandbox that honours them from one started with them off.
+func (p *Portal) listMagic(w http.ResponseWriter, _ *http.Request) error {
+	out := struct {
+		Enabled bool        `json:"enabled"`
+		Values  []magicView `json:"values"`
+	}{Enabled: p.settings.MagicValues, Values: make([]magicView, 0, len(magicValues))}
+	for _, m := range magicValues {
+		out.Values = append(out.Values, magicView{Value: m.Value(), Outcome: m.Outcome, Script: m.script()})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }

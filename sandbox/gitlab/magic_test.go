@@ -127,3 +127,26 @@ func TestAScriptForTheSubscriptionBeatsItsMagicValue(t *testing.T) {
 		t.Errorf("magic values are not scripts in the store: %s", r.raw)
 	}
 }
+
+// TestControlAPIListsMagicValues: GET /_sandbox/gitlab/magic says whether
+// magic values are on and lists each with the script it stands for, so a
+// harness can skip magic scenarios on a sandbox started without them.
+func TestControlAPIListsMagicValues(t *testing.T) {
+	for _, enabled := range []bool{true, false} {
+		srv := frozen(t, sandboxtest.WithConfig(func(c *sandbox.Config) { c.GitLab.MagicValues = enabled }))
+		got := call(t, http.MethodGet, srv.URL+"/_sandbox/gitlab/magic", nil, nil)
+		if got.status != http.StatusOK || got.json["enabled"] != enabled {
+			t.Fatalf("magic_values %v: %d %s", enabled, got.status, got.raw)
+		}
+		values, _ := got.json["values"].([]any)
+		if len(values) != len(gitlab.MagicValues()) {
+			t.Fatalf("listed %d values, the table has %d", len(values), len(gitlab.MagicValues()))
+		}
+		for i, m := range gitlab.MagicValues() {
+			row, _ := values[i].(map[string]any)
+			if row["value"] != m.Value() || row["outcome"] != m.Outcome || row["script"] == nil {
+				t.Errorf("row %d: %v, want %s", i, row, m.Value())
+			}
+		}
+	}
+}

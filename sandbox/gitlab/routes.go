@@ -35,6 +35,7 @@ func (p *Portal) Routes(r *mux.Router) {
 	r.Handle("/_sandbox/gitlab/scripts", p.handle(p.clearScripts)).Methods(http.MethodDelete)
 	r.Handle("/_sandbox/gitlab/scripts/{id}", p.handle(p.getScript)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/gitlab/scripts/{id}", p.handle(p.deleteScript)).Methods(http.MethodDelete)
+	r.Handle("/_sandbox/gitlab/magic", p.handle(p.listMagic)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/gitlab/callouts/pending", p.handle(p.listPendingCallouts)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/gitlab/callouts/{notificationId}/fire", p.handle(p.fireCallout)).Methods(http.MethodPost)
 	r.Handle("/_sandbox/gitlab/callouts/{notificationId}/drop", p.handle(p.dropCallout)).Methods(http.MethodPost)
