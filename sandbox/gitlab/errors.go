@@ -29,6 +29,8 @@ const (
 	CodeNotFound             Code = "not_found"
 	CodeMethodNotAllowed     Code = "method_not_allowed"
 	CodeDuplicate            Code = "duplicate_subscription"
+	// CodeConflict is a control API resource (a script) whose id is taken.
+	CodeConflict             Code = "conflict"
 	CodePayloadTooLarge      Code = "payload_too_large"
 	CodeUnsupportedMediaType Code = "unsupported_media_type"
 	CodeValidationFailed     Code = "validation_failed"
@@ -56,6 +58,7 @@ var statusOf = map[Code]int{
 	CodeNotFound:             http.StatusNotFound,
 	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
 	CodeDuplicate:            http.StatusConflict,
+	CodeConflict:             http.StatusConflict,
 	CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	CodeValidationFailed:     http.StatusUnprocessableEntity,

@@ -92,6 +92,8 @@ func faultCode(status int) (Code, bool) {
 		return CodeBadRequest, true
 	case http.StatusUnauthorized:
 		return CodeUnauthorized, true
+	case http.StatusConflict:
+		return CodeConflict, true
 	}
 	for c, s := range statusOf {
 		if s == status {

@@ -43,7 +43,7 @@ func (p *Portal) addScript(w http.ResponseWriter, r *http.Request) error {
 	}
 	stored, err := p.scripts.Add(sc)
 	if errors.Is(err, script.ErrExists) {
-		return newError(CodeDuplicate, "A script with id "+quote(sc.ID)+" exists; delete it first or choose another id.")
+		return newError(CodeConflict, "A script with id "+quote(sc.ID)+" exists; delete it first or choose another id.")
 	}
 	if err != nil {
 		return err

@@ -91,7 +91,7 @@ func TestBadScriptsAreRefusedWithEveryProblemNamed(t *testing.T) {
 func TestDuplicateScriptIDIsAConflict(t *testing.T) {
 	srv := frozen(t)
 	mustScript(t, srv, `{"id":"x","zuora":{"error":"a"}}`)
-	expectError(t, postScript(t, srv, `{"id":"x","zuora":{"error":"b"}}`), http.StatusConflict, "duplicate_subscription")
+	expectError(t, postScript(t, srv, `{"id":"x","zuora":{"error":"b"}}`), http.StatusConflict, "conflict")
 }
 
 func TestUnknownHeldCalloutsAre404(t *testing.T) {

@@ -111,9 +111,9 @@ func TestConcurrentCreatesWhileScriptsChangeKeepEveryTimelineTrue(t *testing.T) 
 	var chaos, wg sync.WaitGroup
 	chaos.Add(2)
 	go func() { defer chaos.Done(); churnScripts(t, srv, effects, stop) }()
-	go func() { // time moves
+	go func() { // time moves, at most 400 × 17 s, well inside the token's lifetime however fast the creators are
 		defer chaos.Done()
-		for {
+		for range 400 {
 			select {
 			case <-stop:
 				return
