@@ -94,7 +94,7 @@ func TestJournalMemoryIsBounded(t *testing.T) {
 }
 
 // BenchmarkJournalMemory reports the live heap after 200 000 status reads
-// with the default bounds (10 000 entries, 16 MiB) and with the bytes
+// with the default bounds (2 000 entries, 4 MiB) and with the bytes
 // alone bounding it.
 func BenchmarkJournalMemory(b *testing.B) {
 	bytesOnly := journal.DefaultSettings()
@@ -106,7 +106,7 @@ func BenchmarkJournalMemory(b *testing.B) {
 	}{
 		{"none", 0, journal.DefaultSettings()},
 		{"200k default bounds", 200000, journal.DefaultSettings()},
-		{"200k 16MiB only", 200000, bytesOnly},
+		{"200k 4MiB only", 200000, bytesOnly},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

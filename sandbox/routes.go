@@ -11,6 +11,11 @@ import (
 func (s *Sandbox) routes() *mux.Router {
 	r := mux.NewRouter().UseEncodedPath()
 
+	// The marketplaces first: mux tries routes in order, one regexp each,
+	// and partner traffic should not walk past every control route.
+	// No path overlaps, so the order changes nothing else.
+	s.portal.Routes(r)
+
 	r.Handle("/_sandbox/health", http.HandlerFunc(s.health)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/_sandbox/reset", s.control(s.reset)).Methods(http.MethodPost)
 	r.Handle("/_sandbox/clock", s.control(s.readClock)).Methods(http.MethodGet)
@@ -28,8 +33,6 @@ func (s *Sandbox) routes() *mux.Router {
 	r.Handle("/_sandbox/journal", s.control(s.listJournal)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/journal", s.control(s.clearJournal)).Methods(http.MethodDelete)
 	r.Handle("/_sandbox/journal/{id}", s.control(s.getJournalEntry)).Methods(http.MethodGet)
-
-	s.portal.Routes(r)
 
 	r.NotFoundHandler = s.notFound()
 	r.MethodNotAllowedHandler = s.methodNotAllowed(r)
