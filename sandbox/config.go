@@ -23,6 +23,7 @@ type Config struct {
 	ClockStart  time.Time       `yaml:"clock_start" usage:"RFC 3339 time a frozen clock starts at (default: now)"`
 	ClockOffset time.Duration   `yaml:"clock_offset" usage:"how far a real clock starts ahead of the wall clock"`
 	GCPercent   int             `yaml:"gc_percent" usage:"Go garbage-collector target for the sandbox binary (what GOGC sets; GOGC, when set, wins): higher trades memory for throughput"`
+	MemoryLimit int64           `yaml:"memory_limit" usage:"soft memory limit of the sandbox binary in bytes, raised to what gc_percent asks once the live heap needs more (GOMEMLIMIT, when set, wins; 0: none)"`
 	GitLab      gitlab.Settings `yaml:"gitlab"`
 	// FaultSeed seeds every fault rule's random source (0: pick one).
 	FaultSeed    int64         `yaml:"fault_seed" usage:"seed of the fault rules' random sources (0: pick one at start; it is logged and shown by GET /_sandbox/faults)"`
@@ -36,11 +37,14 @@ type Config struct {
 // DefaultConfig is the configuration the sandbox starts with.
 func DefaultConfig() Config {
 	return Config{
-		Addr:         "127.0.0.1:8080",
-		LogFormat:    "text",
-		LogLevel:     "info",
-		Clock:        clock.ModeReal,
-		GCPercent:    200,
+		Addr:      "127.0.0.1:8080",
+		LogFormat: "text",
+		LogLevel:  "info",
+		Clock:     clock.ModeReal,
+		GCPercent: 200,
+		// 24 MiB of Go memory keeps the process under 40 MiB of RSS under
+		// load with the default journal (BENCHMARKS.md).
+		MemoryLimit:  24 << 20,
 		GitLab:       gitlab.DefaultSettings(),
 		FaultMaxHang: fault.DefaultMaxHang,
 		Journal:      journal.DefaultSettings(),
@@ -66,6 +70,9 @@ func (c Config) Validate() error {
 	}
 	if c.GCPercent < 25 && c.GCPercent != -1 {
 		errs = append(errs, errors.New("gc_percent: must be at least 25, or -1 to turn the collector off"))
+	}
+	if c.MemoryLimit != 0 && c.MemoryLimit < 8<<20 {
+		errs = append(errs, errors.New("memory_limit: must be at least 8 MiB (8388608), or 0 for none"))
 	}
 	if c.ClockOffset < 0 {
 		errs = append(errs, errors.New("clock_offset: must not be negative"))

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -78,6 +79,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); sb.Run(runCtx) }()
+	if getenv("GOMEMLIMIT") == "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			governMemory(runCtx, cfg.MemoryLimit, gcPercent(cfg, getenv), 250*time.Millisecond)
+		}()
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -98,6 +106,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	return shutdownErr
+}
+
+// gcPercent is the collector's target as the process runs: GOGC when set
+// (off counts as -1), else the gc_percent setting.
+func gcPercent(cfg sandbox.Config, getenv func(string) string) int {
+	switch v := getenv("GOGC"); {
+	case v == "":
+		return cfg.GCPercent
+	case strings.EqualFold(v, "off"):
+		return -1
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 100 // what the runtime does with a GOGC it cannot read
+		}
+		return n
+	}
 }
 
 func newLogger(cfg sandbox.Config, w io.Writer) *slog.Logger {
