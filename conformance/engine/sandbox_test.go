@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,11 @@ func TestFaultScenariosDetectDefects(t *testing.T) {
 			cfg, err := target.Discover(context.Background(), engine.DefaultHTTPClient(10*time.Second), target.Config{URL: srv.URL})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !slices.Contains(cfg.Capabilities, target.CapabilityMagic) {
+				// Discovery sees magic values are off and would skip the
+				// scenario; a target that claims them anyway must fail it.
+				cfg.Capabilities = append(cfg.Capabilities, target.CapabilityMagic)
 			}
 			tgt, err := cfg.Resolve()
 			if err != nil {
