@@ -233,3 +233,41 @@ func TestHungAndEmptiedRequestsAreJournaled(t *testing.T) {
 	}
 	t.Errorf("journal: %s", journalOf(t, srv, "").raw)
 }
+
+// TestJournalNamesWhoSentEachRequest covers both ways an entry learns its
+// partner: from the handler that authenticated the request, and, where
+// none did (a rejected token request, an expired token, a fault that
+// answered first, an unrouted path), from the credentials themselves.
+func TestJournalNamesWhoSentEachRequest(t *testing.T) {
+	srv := frozen(t)
+	demo := token(t, srv, "demo-partner", "demo-secret")
+	second := token(t, srv, "second-partner", "second-secret")
+	basic := base64.StdEncoding.EncodeToString([]byte("second-partner:wrong"))
+	send(t, http.MethodPost, srv.URL+"/oauth/token", "grant_type=client_credentials&client_id=readonly-partner&client_secret=wrong&scope=x", "Content-Type", formType)
+	send(t, http.MethodPost, srv.URL+"/oauth/token", "grant_type=client_credentials", "Content-Type", formType, "Authorization", "Basic "+basic)
+	send(t, http.MethodPost, srv.URL+"/oauth/token", `{"client_id":"demo-partner"}`, "Content-Type", "text/plain")
+	getStatus(t, srv, second, "s1")
+	send(t, http.MethodGet, srv.URL+"/api/v1/nowhere", "", "Authorization", "Bearer "+demo)
+	addRule(t, srv, `{"id":"down","match":{"method":"GET"},"effect":{"status":503}}`)
+	getStatus(t, srv, demo, "s2")
+	send(t, http.MethodDelete, srv.URL+"/_sandbox/faults", "")
+	send(t, http.MethodPost, srv.URL+"/_sandbox/clock/advance", `{"by":"3h"}`)
+	getStatus(t, srv, second, "s3") // the token has expired
+
+	got := []string{}
+	for _, e := range entries(journalOf(t, srv, "?limit=1000"))[2:] {
+		got = append(got, fmt.Sprintf("%v %v %v/%v", e["status"], e["path"], e["partner"], e["client"]))
+	}
+	want := []string{
+		"401 /oauth/token readonly-partner/readonly-partner",
+		"401 /oauth/token second-partner/second-partner",
+		"400 /oauth/token <nil>/<nil>", // neither a form nor JSON: no credentials are read from it
+		"404 /api/v1/marketplace/subscriptions/s1 second-partner/second-partner",
+		"404 /api/v1/nowhere demo-partner/demo-partner",
+		"503 /api/v1/marketplace/subscriptions/s2 demo-partner/demo-partner",
+		"401 /api/v1/marketplace/subscriptions/s3 second-partner/second-partner",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -110,7 +110,7 @@ func (s *Sandbox) buildFaults() error {
 	}
 	s.faults = store
 	s.inject = fault.NewInjector(store, apiOf, fault.WithMaxHang(s.cfg.FaultMaxHang),
-		fault.WithOnFire(func(r *http.Request, rule, effect string) { journal.Annotate(r.Context(), rule, effect) }))
+		fault.WithOnFire(func(w http.ResponseWriter, _ *http.Request, rule, effect string) { journal.Annotate(w, rule, effect) }))
 	s.log.Info("fault injection", "seed", store.Seed(), "rules", len(s.cfg.Faults))
 	return nil
 }

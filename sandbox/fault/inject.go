@@ -14,7 +14,7 @@ type Injector struct {
 	store   *Store
 	apis    map[string]API
 	apiOf   func(*http.Request) string
-	onFire  func(r *http.Request, ruleID, effect string)
+	onFire  func(w http.ResponseWriter, r *http.Request, ruleID, effect string)
 	maxHang time.Duration
 
 	stopOnce sync.Once
@@ -27,7 +27,7 @@ type InjectorOption func(*Injector)
 // WithOnFire is told, before the effect is applied, which rule fired for a
 // request and what its effect is (e.g. "status 503", "latency 120ms +
 // reset"), so that a request journal can record it.
-func WithOnFire(f func(r *http.Request, ruleID, effect string)) InjectorOption {
+func WithOnFire(f func(w http.ResponseWriter, r *http.Request, ruleID, effect string)) InjectorOption {
 	return func(in *Injector) { in.onFire = f }
 }
 
@@ -43,7 +43,7 @@ const DefaultMaxHang = time.Minute
 // /_sandbox control API).
 func NewInjector(store *Store, apiOf func(*http.Request) string, opts ...InjectorOption) *Injector {
 	in := &Injector{store: store, apis: map[string]API{}, apiOf: apiOf, maxHang: DefaultMaxHang,
-		onFire: func(*http.Request, string, string) {}, stop: make(chan struct{})}
+		onFire: func(http.ResponseWriter, *http.Request, string, string) {}, stop: make(chan struct{})}
 	for _, a := range store.apis {
 		in.apis[a.Name] = a
 	}
@@ -91,7 +91,7 @@ func (in *Injector) decide(r *http.Request, api string) (Decision, bool) {
 // transport, or lets next answer.
 func (in *Injector) apply(w http.ResponseWriter, r *http.Request, next http.Handler, api string, d Decision) {
 	e := d.Effect
-	in.onFire(r, d.RuleID, Describe(d))
+	in.onFire(w, r, d.RuleID, Describe(d))
 	if d.Delay > 0 && !in.wait(r.Context(), min(d.Delay, in.maxHang)) {
 		return // the client went away, or the sandbox is stopping
 	}

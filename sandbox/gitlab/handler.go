@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/oauth"
 )
 
@@ -34,6 +35,7 @@ func (p *Portal) authed(scopes []string, h authedFunc) http.Handler {
 		if err != nil {
 			return err
 		}
+		journal.Identify(w, tok.Owner, tok.ClientID)
 		for _, s := range scopes {
 			if tok.HasScope(s) {
 				return h(w, r, tok)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/oauth"
 )
 
@@ -61,6 +62,7 @@ func (p *Portal) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return p.tokenError(err, req.basic)
 	}
+	journal.Identify(w, client.Owner, client.ID)
 	scopes, err := grantedScopes(req.params.Get("scope"), client)
 	if err != nil {
 		return p.tokenError(err, req.basic)

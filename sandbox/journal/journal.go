@@ -73,8 +73,6 @@ type Entry struct {
 	CorrelationIDs []string `json:"correlationIds,omitempty"`
 	Request        Message  `json:"request"`
 	Response       Message  `json:"response"`
-
-	size int64
 }
 
 // Fault names the fault rule that fired for a request and its effect.
@@ -93,30 +91,79 @@ type Message struct {
 	Truncated bool  `json:"truncated,omitempty"`
 }
 
-// entryOverhead approximates what an entry costs beyond its strings: the
-// struct, the two header maps (a Go map of a few keys takes some hundred
-// bytes) and their slices; measured against the live heap in
-// BenchmarkJournalMemory.
-const entryOverhead = 1024
+// record is how an entry is kept until it is read: headers flattened
+// into one string and bodies in one slice each, so that an entry costs a
+// handful of allocations and the collector has few pointers to follow in
+// a full journal. Records are never changed once stored.
+type record struct {
+	id                                                   uint64
+	at                                                   time.Time
+	took                                                 time.Duration
+	status                                               int
+	requestID, api, method, path, query, partner, client string
+	fault                                                *Fault
+	correlationIDs                                       []string
+	req, resp                                            side
+	size                                                 int64
+}
 
-// weigh estimates the memory an entry holds.
-func (e *Entry) weigh() {
-	n := int64(entryOverhead + len(e.RequestID) + len(e.API) + len(e.Method) + len(e.Path) + len(e.Query) +
-		len(e.Partner) + len(e.Client) + len(e.Latency))
-	for _, m := range []Message{e.Request, e.Response} {
-		n += int64(len(m.Body))
-		for k, vs := range m.Headers {
-			n += int64(len(k)) + 32
-			for _, v := range vs {
-				n += int64(len(v)) + 16
-			}
-		}
-	}
-	for _, id := range e.CorrelationIDs {
+// side is one message of a record.
+type side struct {
+	headers   string // flattenHeaders' form, secrets masked
+	body      []byte // secrets masked, at most body_bytes
+	length    int64
+	truncated bool
+}
+
+// recordOverhead approximates what a record costs beyond its strings and
+// bodies: the struct in the store's slice and the rounding of its
+// allocations; checked against the live heap in BenchmarkJournalMemory.
+const recordOverhead = 512
+
+// weigh estimates the memory a record holds.
+func (e *record) weigh() {
+	n := int64(recordOverhead + len(e.requestID) + len(e.path) + len(e.query) + len(e.partner) + len(e.client) +
+		len(e.req.headers) + len(e.req.body) + len(e.resp.headers) + len(e.resp.body))
+	for _, id := range e.correlationIDs {
 		n += int64(len(id)) + 16
 	}
-	if e.Fault != nil {
-		n += int64(len(e.Fault.Rule)+len(e.Fault.Effect)) + 32
+	if e.fault != nil {
+		n += int64(len(e.fault.Rule)+len(e.fault.Effect)) + 32
 	}
 	e.size = n
+}
+
+// entry is the record as it is shown.
+func (e *record) entry() Entry {
+	return Entry{
+		ID: e.id, RequestID: e.requestID, At: e.at, API: e.api, Method: e.method, Path: e.path, Query: e.query,
+		Partner: e.partner, Client: e.client, Status: e.status,
+		Latency: e.took.String(), LatencyMs: float64(e.took.Microseconds()) / 1000,
+		Fault: e.fault, CorrelationIDs: e.correlationIDs,
+		Request: e.req.message(), Response: e.resp.message(),
+	}
+}
+
+func (s side) message() Message {
+	return Message{Headers: unflattenHeaders(s.headers), Body: string(s.body), BodyBytes: s.length, Truncated: s.truncated}
+}
+
+// recordOf is the record of an entry given to Store.Append.
+func recordOf(e Entry, bodyBytes int) record {
+	sideOf := func(m Message) side {
+		body := []byte(m.Body)
+		if len(body) > bodyBytes {
+			body, m.Truncated = body[:bodyBytes], true
+		}
+		return side{headers: flattenHeaders(m.Headers), body: maskBodyBytes(body), length: m.BodyBytes, truncated: m.Truncated}
+	}
+	took, err := time.ParseDuration(e.Latency)
+	if err != nil {
+		took = time.Duration(e.LatencyMs * float64(time.Millisecond))
+	}
+	return record{
+		at: e.At, took: took, status: e.Status, requestID: e.RequestID, api: e.API, method: e.Method, path: e.Path,
+		query: maskBody(e.Query), partner: e.Partner, client: e.Client, fault: e.Fault,
+		correlationIDs: e.CorrelationIDs, req: sideOf(e.Request), resp: sideOf(e.Response),
+	}
 }

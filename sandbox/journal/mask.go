@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"net/http"
 	"regexp"
 	"strings"
@@ -30,30 +31,74 @@ func maskBody(text string) string {
 	return secretForm.ReplaceAllString(text, `${1}${2}`+mask)
 }
 
-// credentialHeaders carry credentials: their scheme is kept ("Bearer",
-// "Basic") so the journal still shows how a client authenticated.
-var credentialHeaders = []string{"Authorization", "Proxy-Authorization"}
-
-// maskHeaders masks credentials and cookies in h, which the caller owns
-// (a clone), and returns it.
-func maskHeaders(h http.Header) http.Header {
-	if len(h) == 0 {
+// maskBodyBytes is maskBody for a body the caller owns; a body with
+// nothing to mask is kept as it is.
+func maskBodyBytes(body []byte) []byte {
+	if len(body) == 0 {
 		return nil
 	}
-	for _, name := range credentialHeaders {
-		for i, v := range h[name] {
-			scheme, _, found := strings.Cut(strings.TrimSpace(v), " ")
-			if found {
-				h[name][i] = scheme + " " + mask
-			} else {
-				h[name][i] = mask
-			}
+	if !bytes.Contains(body, []byte("ecret")) && !bytes.Contains(body, []byte("oken")) && !bytes.Contains(body, []byte("password")) {
+		return body
+	}
+	return []byte(maskBody(string(body)))
+}
+
+// sep separates names and values in a flattened header. HTTP forbids it
+// in both, and net/http refuses requests that carry it.
+const sep = "\x00"
+
+// flattenHeaders writes h as one string of name, sep, value, sep, ...
+// (one pair per value), with credentials and cookies masked: the
+// scheme of an Authorization header is kept ("Bearer ****"), so the
+// journal still shows how a client authenticated.
+func flattenHeaders(h http.Header) string {
+	if len(h) == 0 {
+		return ""
+	}
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 2
 		}
 	}
-	for _, name := range []string{"Cookie", "Set-Cookie"} {
-		for i := range h[name] {
-			h[name][i] = mask
+	var b strings.Builder
+	b.Grow(n)
+	for k, vs := range h {
+		for _, v := range vs {
+			b.WriteString(k)
+			b.WriteString(sep)
+			b.WriteString(maskHeader(k, v))
+			b.WriteString(sep)
 		}
+	}
+	return b.String()
+}
+
+// maskHeader is the value of header name as the journal keeps it.
+func maskHeader(name, value string) string {
+	switch {
+	case strings.EqualFold(name, "Authorization"), strings.EqualFold(name, "Proxy-Authorization"):
+		if scheme, _, found := strings.Cut(strings.TrimSpace(value), " "); found {
+			return scheme + " " + mask
+		}
+		return mask
+	case strings.EqualFold(name, "Cookie"), strings.EqualFold(name, "Set-Cookie"):
+		return mask
+	}
+	return value
+}
+
+// unflattenHeaders reads back what flattenHeaders wrote.
+func unflattenHeaders(flat string) http.Header {
+	if flat == "" {
+		return nil
+	}
+	h := http.Header{}
+	for flat != "" {
+		name, rest, _ := strings.Cut(flat, sep)
+		value, rest2, _ := strings.Cut(rest, sep)
+		h[name] = append(h[name], value)
+		flat = rest2
 	}
 	return h
 }

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -28,10 +29,24 @@ func TestMaskBody(t *testing.T) {
 	}
 }
 
-func TestMaskHeadersKeepsTheScheme(t *testing.T) {
-	h := maskHeaders(http.Header{"Authorization": {"Basic ZGVtbzpzZWNyZXQ="}, "Proxy-Authorization": {"token"}, "Cookie": {"a=b"}, "Accept": {"*/*"}})
+func TestFlattenedHeadersAreMaskedAndReadBack(t *testing.T) {
+	in := http.Header{"Authorization": {"Basic ZGVtbzpzZWNyZXQ="}, "Proxy-Authorization": {"token"}, "Cookie": {"a=b"},
+		"Accept": {"*/*"}, "X-Twice": {"one", "two"}, "X-Empty": {""}, "cookie": {"lower=case"}}
+	h := unflattenHeaders(flattenHeaders(in))
 	got := h.Get("Authorization") + "|" + h.Get("Proxy-Authorization") + "|" + h.Get("Cookie") + "|" + h.Get("Accept")
 	if got != "Basic ****|****|****|*/*" || strings.Contains(got, "ZGVt") {
 		t.Errorf("%s", got)
+	}
+	if !slices.Equal(h["X-Twice"], []string{"one", "two"}) || len(h["X-Empty"]) != 1 || h["X-Empty"][0] != "" {
+		t.Errorf("values lost: %v", h)
+	}
+	if h["cookie"][0] != "****" {
+		t.Errorf("a cookie header not in canonical form was kept: %v", h["cookie"])
+	}
+	if len(h) != len(in) {
+		t.Errorf("got %d headers, want %d: %v", len(h), len(in), h)
+	}
+	if unflattenHeaders(flattenHeaders(nil)) != nil {
+		t.Error("no headers should read back as none")
 	}
 }

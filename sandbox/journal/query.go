@@ -107,18 +107,18 @@ func parseTime(name, text string) (time.Time, error) {
 	return t, nil
 }
 
-func (q Query) matches(e *Entry) bool {
+func (q Query) matches(e *record) bool {
 	switch {
-	case q.Partner != "" && e.Partner != q.Partner,
-		q.Client != "" && e.Client != q.Client,
-		q.Method != "" && e.Method != q.Method,
-		!q.Path.Match(e.Path),
-		!q.statusMatches(e.Status),
-		!q.Since.IsZero() && e.At.Before(q.Since),
-		!q.Until.IsZero() && !e.At.Before(q.Until),
-		q.RequestID != "" && e.RequestID != q.RequestID,
-		q.CorrelationID != "" && !slices.Contains(e.CorrelationIDs, q.CorrelationID),
-		q.Fault != "" && (e.Fault == nil || e.Fault.Rule != q.Fault):
+	case q.Partner != "" && e.partner != q.Partner,
+		q.Client != "" && e.client != q.Client,
+		q.Method != "" && e.method != q.Method,
+		!q.Path.Match(e.path),
+		!q.statusMatches(e.status),
+		!q.Since.IsZero() && e.at.Before(q.Since),
+		!q.Until.IsZero() && !e.at.Before(q.Until),
+		q.RequestID != "" && e.requestID != q.RequestID,
+		q.CorrelationID != "" && !slices.Contains(e.correlationIDs, q.CorrelationID),
+		q.Fault != "" && (e.fault == nil || e.fault.Rule != q.Fault):
 		return false
 	}
 	return true

@@ -2,11 +2,10 @@ package journal
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/requestid"
@@ -26,8 +25,10 @@ type Recorder struct {
 // RecorderOption configures a Recorder.
 type RecorderOption func(*Recorder)
 
-// WithIdentify names the partner and client of a request; it is called
-// after the handler, on a copy of the request holding the journaled body.
+// WithIdentify names the partner and client of a request that no handler
+// named with Identify (an unknown token, a rejected token request, an
+// unrouted path). It is called after the handler, on the request with its
+// journaled body put back.
 func WithIdentify(f func(r *http.Request, api string) (partner, client string)) RecorderOption {
 	return func(rec *Recorder) { rec.identify = f }
 }
@@ -46,18 +47,38 @@ func NewRecorder(store *Store, s Settings, now func() time.Time, apiOf func(*htt
 	return rec
 }
 
-type noteKey struct{}
-
-// note is what inner middleware tells the recorder about a request.
-type note struct{ fault *Fault }
-
-// Annotate records in the journal entry of the request behind ctx that
+// Annotate records in the journal entry of the request w answers that
 // fault rule fired with effect. Outside a journaled request it does
 // nothing.
-func Annotate(ctx context.Context, rule, effect string) {
-	if n, ok := ctx.Value(noteKey{}).(*note); ok {
-		n.fault = &Fault{Rule: rule, Effect: effect}
+func Annotate(w http.ResponseWriter, rule, effect string) {
+	if c := capturing(w); c != nil {
+		c.fault = &Fault{Rule: rule, Effect: effect}
 	}
+}
+
+// Identify records in the journal entry of the request w answers the
+// partner and client that made it, as a handler that authenticated the
+// request knows them. Outside a journaled request it does nothing.
+func Identify(w http.ResponseWriter, partner, client string) {
+	if c := capturing(w); c != nil {
+		c.partner, c.client, c.identified = partner, client, true
+	}
+}
+
+// capturing finds the recorder's writer behind w, through the writers
+// that wrap it (they all Unwrap, for http.ResponseController).
+func capturing(w http.ResponseWriter) *captureWriter {
+	for w != nil {
+		if c, ok := w.(*captureWriter); ok {
+			return c
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
 }
 
 // Wrap journals the requests next serves, including those that panic or
@@ -78,18 +99,42 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 		}
 		start, at := time.Now(), rec.now()
 		head := rec.peekBody(r)
-		n := &note{}
 		cw := &captureWriter{ResponseWriter: w, limit: rec.bodyBytes}
-		inner := r.WithContext(context.WithValue(r.Context(), noteKey{}, n))
 		defer func() {
 			v := recover()
-			rec.record(r, api, at, time.Since(start), head, cw, n)
+			rec.record(r, api, at, time.Since(start), head, cw)
 			if v != nil {
 				panic(v)
 			}
 		}()
-		next.ServeHTTP(cw, inner)
+		next.ServeHTTP(cw, r)
 	})
+}
+
+// replayBody serves the journaled head of a body, then the rest of it.
+type replayBody struct {
+	head []byte
+	read int
+	rest io.ReadCloser
+}
+
+func (b *replayBody) Read(p []byte) (int, error) {
+	if b.read < len(b.head) {
+		n := copy(p, b.head[b.read:])
+		b.read += n
+		return n, nil
+	}
+	if b.rest == nil {
+		return 0, io.EOF
+	}
+	return b.rest.Read(p)
+}
+
+func (b *replayBody) Close() error {
+	if b.rest == nil {
+		return nil
+	}
+	return b.rest.Close()
 }
 
 // peekBody reads the first body_bytes (and one more, to know whether it
@@ -98,45 +143,58 @@ func (rec *Recorder) peekBody(r *http.Request) []byte {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
-	head, _ := io.ReadAll(io.LimitReader(r.Body, int64(rec.bodyBytes)+1))
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	limit := rec.bodyBytes + 1
+	size := 512 // a body of unknown length
+	if r.ContentLength >= 0 {
+		size = int(min(r.ContentLength+1, int64(limit))) // room to see the end without growing
+	}
+	head := make([]byte, 0, min(size, limit))
+	for len(head) < limit {
+		if len(head) == cap(head) {
+			head = slices.Grow(head, min(cap(head), limit-len(head)))
+		}
+		n, err := r.Body.Read(head[len(head):min(cap(head), limit)])
+		head = head[:len(head)+n]
+		if err != nil {
+			break
+		}
+	}
+	r.Body = &replayBody{head: head, rest: r.Body}
 	return head
 }
 
-func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time.Duration, head []byte, cw *captureWriter, n *note) {
-	e := Entry{
-		RequestID: requestid.From(r.Context()), At: at, API: api, Method: r.Method,
-		Path: r.URL.EscapedPath(), Query: maskBody(r.URL.RawQuery), Status: cw.status,
-		Latency: took.String(), LatencyMs: float64(took.Microseconds()) / 1000, Fault: n.fault,
-		Request:  rec.message(r.Header.Clone(), head, max(r.ContentLength, int64(len(head)))),
-		Response: rec.message(cw.header, cw.body.Bytes(), cw.written),
+func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time.Duration, head []byte, cw *captureWriter) {
+	e := record{
+		requestID: requestid.From(r.Context()), at: at, api: api, method: r.Method,
+		path: r.URL.EscapedPath(), query: maskBody(r.URL.RawQuery), status: cw.status,
+		took: took, fault: cw.fault, partner: cw.partner, client: cw.client,
+		req:  rec.side(flattenHeaders(r.Header), head, max(r.ContentLength, int64(len(head)))),
+		resp: rec.side(cw.header, cw.body, cw.written),
 	}
 	for _, name := range []string{"Zuora-Request-Id", "Zuora-Notification-Id"} {
 		if v := r.Header.Get(name); v != "" {
-			e.CorrelationIDs = append(e.CorrelationIDs, v)
+			e.correlationIDs = append(e.correlationIDs, v)
 		}
 	}
-	if rec.identify != nil && api != ControlAPI {
-		shadow := r.WithContext(r.Context()) // a shallow copy whose body can be replaced
-		shadow.Body = io.NopCloser(bytes.NewReader(head))
-		shadow.ContentLength = int64(len(head))
-		e.Partner, e.Client = rec.identify(shadow, api)
+	if !cw.identified && rec.identify != nil && api != ControlAPI {
+		// The handler is done with the request: hand the journaled head
+		// of its body to identify, which may read a token request's form.
+		r.Body = &replayBody{head: head}
+		r.ContentLength = int64(len(head))
+		e.partner, e.client = rec.identify(r, api)
 	}
-	rec.store.Append(e)
+	rec.store.append(e)
 }
 
-// message builds one side of the entry from headers it owns.
-func (rec *Recorder) message(h http.Header, body []byte, length int64) Message {
-	m := Message{Headers: maskHeaders(h), BodyBytes: length}
+// side builds one side of the record from a body the recorder owns.
+func (rec *Recorder) side(headers string, body []byte, length int64) side {
+	s := side{headers: headers, length: length}
 	if len(body) > rec.bodyBytes {
-		body, m.Truncated = body[:rec.bodyBytes], true
+		body, s.truncated = body[:rec.bodyBytes], true
 	}
-	m.Truncated = m.Truncated || int64(len(body)) < length
-	m.Body = maskBody(string(body))
-	return m
+	s.truncated = s.truncated || int64(len(body)) < length
+	s.body = maskBodyBytes(body)
+	return s
 }
 
 var (
@@ -145,20 +203,24 @@ var (
 )
 
 // captureWriter passes the answer through and keeps its status, headers
-// and the start of its body.
+// and the start of its body, with what handlers told the journal.
 type captureWriter struct {
 	http.ResponseWriter
 	limit   int
 	status  int
-	header  http.Header
-	body    bytes.Buffer
+	header  string // flattened and masked when the header was written
+	body    []byte
 	written int64
+
+	fault           *Fault
+	partner, client string
+	identified      bool
 }
 
 func (c *captureWriter) WriteHeader(status int) {
 	if c.status == 0 && status >= 200 {
 		c.status = status
-		c.header = c.ResponseWriter.Header().Clone()
+		c.header = flattenHeaders(c.ResponseWriter.Header())
 	}
 	c.ResponseWriter.WriteHeader(status)
 }
@@ -167,8 +229,9 @@ func (c *captureWriter) Write(p []byte) (int, error) {
 	if c.status == 0 {
 		c.WriteHeader(http.StatusOK)
 	}
-	if room := c.limit + 1 - c.body.Len(); room > 0 {
-		c.body.Write(p[:min(room, len(p))])
+	if room := c.limit + 1 - len(c.body); room > 0 {
+		take := p[:min(room, len(p))]
+		c.body = append(c.body, take...) // one answer is usually one write: sized exactly
 	}
 	n, err := c.ResponseWriter.Write(p)
 	c.written += int64(n)

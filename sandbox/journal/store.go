@@ -9,10 +9,11 @@ import (
 type Store struct {
 	maxEntries int
 	maxBytes   int64
+	bodyBytes  int
 
 	// mu guards the fields below.
 	mu      sync.Mutex
-	entries []Entry // oldest first
+	entries ring
 	bytes   int64
 	nextID  uint64
 	dropped uint64
@@ -20,40 +21,49 @@ type Store struct {
 
 // NewStore builds an empty journal bounded by s.
 func NewStore(s Settings) *Store {
-	return &Store{maxEntries: s.MaxEntries, maxBytes: s.MaxBytes, nextID: 1}
+	return &Store{maxEntries: s.MaxEntries, maxBytes: s.MaxBytes, bodyBytes: s.BodyBytes, nextID: 1}
 }
 
-// Append numbers e and stores it, evicting the oldest entries beyond the
+// Append numbers e and stores it, masking its secrets and cutting its
+// bodies to journal.body_bytes, and evicts the oldest entries beyond the
 // bounds. It returns the id given.
-func (s *Store) Append(e Entry) uint64 {
+func (s *Store) Append(e Entry) uint64 { return s.append(recordOf(e, s.bodyBytes)) }
+
+func (s *Store) append(e record) uint64 {
 	e.weigh()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e.ID = s.nextID
+	e.id = s.nextID
 	s.nextID++
-	s.entries = append(s.entries, e)
+	s.entries.push(e)
 	s.bytes += e.size
-	for len(s.entries) > 1 && (len(s.entries) > s.maxEntries || s.bytes > s.maxBytes) {
-		s.bytes -= s.entries[0].size
-		s.entries[0] = Entry{} // let the collector have its strings
-		s.entries = s.entries[1:]
+	for s.entries.len() > 1 && (s.entries.len() > s.maxEntries || s.bytes > s.maxBytes) {
+		s.bytes -= s.entries.pop().size
 		s.dropped++
 	}
-	return e.ID
+	return e.id
 }
 
 // Get returns the entry with that id, if it is still kept.
 func (s *Store) Get(id uint64) (Entry, bool) {
+	e, ok := s.get(id)
+	if !ok {
+		return Entry{}, false
+	}
+	return e.entry(), true // records never change: read it outside the lock
+}
+
+func (s *Store) get(id uint64) (record, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.entries) == 0 || id < s.entries[0].ID {
-		return Entry{}, false
+	if s.entries.len() == 0 || id < s.entries.at(0).id {
+		return record{}, false
 	}
-	i := int(id - s.entries[0].ID) // ids are consecutive within the store
-	if i >= len(s.entries) {
-		return Entry{}, false
+	i := id - s.entries.at(0).id // ids are consecutive within the store
+	if i >= uint64(s.entries.len()) {
+		return record{}, false
 	}
-	return s.entries[i], true
+	return *s.entries.at(int(i)), true
 }
 
 // Result is the answer to a query.
@@ -68,30 +78,40 @@ type Result struct {
 	Bytes int64 `json:"bytes"`
 }
 
-// Find returns the entries matching q. Entries are never changed once
-// stored, so the copies share their header maps.
+// Find returns the entries matching q.
 func (s *Store) Find(q Query) Result {
+	found, res := s.find(q)
+	res.Entries = make([]Entry, 0, len(found))
+	for i := range found {
+		res.Entries = append(res.Entries, found[i].entry()) // outside the lock: records never change
+	}
+	return res
+}
+
+func (s *Store) find(q Query) ([]record, Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var matched []int
-	for i := range s.entries {
-		if q.matches(&s.entries[i]) {
+	for i := range s.entries.len() {
+		if q.matches(s.entries.at(i)) {
 			matched = append(matched, i)
 		}
 	}
-	res := Result{Entries: []Entry{}, Total: len(matched), Dropped: s.dropped, Bytes: s.bytes}
+	res := Result{Total: len(matched), Dropped: s.dropped, Bytes: s.bytes}
 	if len(matched) > q.limit() {
 		matched = matched[len(matched)-q.limit():]
 	}
+	found := make([]record, 0, len(matched))
 	for _, i := range matched {
-		res.Entries = append(res.Entries, s.entries[i])
+		found = append(found, *s.entries.at(i))
 	}
-	return res
+	return found, res
 }
 
 // Clear forgets every entry and the dropped count; ids keep increasing.
 func (s *Store) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.entries, s.bytes, s.dropped = nil, 0, 0
+	s.entries.clear()
+	s.bytes, s.dropped = 0, 0
 }
