@@ -76,26 +76,27 @@ func (p *Portal) createSubscription(w http.ResponseWriter, r *http.Request, tok 
 }
 
 // validateOrder checks the body against the OpenAPI document and the
-// portal's own rules. On the common, valid path the body is decoded once
-// more, into the typed order; only an invalid body is also decoded
-// generically, so the portal's rules can still report on whatever fields
-// have the right shape.
+// portal's own rules. The body is decoded once, generically: the schema is
+// checked on that value and the order read from it, by exact field names
+// as the schema sees them (encoding/json's typed decoding would also take
+// "Quantity" for "quantity", a field the schema never checked).
 func (p *Portal) validateOrder(r *http.Request, body []byte, partner string) (subscription.Order, []openapi.FieldError, error) {
 	v, err := p.validator.Get()
 	if err != nil {
 		return subscription.Order{}, nil, err
 	}
-	var order subscription.Order
-	fields := v.ValidateRequest(r, body)
-	if len(fields) == 0 {
-		if err := json.Unmarshal(body, &order); err != nil {
-			return order, nil, fmt.Errorf("decoding a validated order: %w", err)
-		}
-		return order, p.checkOrder(factsOf(order), partner), nil
+	raw, fields := v.ValidateJSONRequest(r, body)
+	if raw == nil {
+		_ = json.Unmarshal(body, &raw) // json.Valid said it parses
 	}
-	var raw any
-	_ = json.Unmarshal(body, &raw) // json.Valid said it parses
-	return order, append(fields, p.checkOrder(factsOfRaw(raw), partner)...), nil
+	if len(fields) > 0 {
+		return subscription.Order{}, append(fields, p.checkOrder(factsOfRaw(raw), partner)...), nil
+	}
+	order, err := orderOf(raw)
+	if err != nil {
+		return order, nil, fmt.Errorf("reading a validated order: %w", err)
+	}
+	return order, p.checkOrder(factsOf(order), partner), nil
 }
 
 func (p *Portal) placeOrReplay(w http.ResponseWriter, ctx context.Context, partner string, order subscription.Order, fp string) error {

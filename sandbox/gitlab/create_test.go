@@ -232,3 +232,31 @@ func TestUnknownSubscriptionIs404(t *testing.T) {
 	r := status(t, srv, token(t, srv, "demo-partner", scopeRead), "no-such-order")
 	expectError(t, r, http.StatusNotFound, "not_found")
 }
+
+// TestFieldNamesAreCaseSensitive sends, beside every checked field, the
+// same name in other cases with values the schema would refuse: the
+// portal reads only the exact names it validated, as Rails params do.
+func TestFieldNamesAreCaseSensitive(t *testing.T) {
+	srv := frozen(t)
+	tok := token(t, srv, "demo-partner", scopeCreate)
+	// encoding/json lets a later key win, so the variants come last.
+	body := strings.NewReplacer(
+		`"quantity":10}`, `"quantity":10,"Quantity":0,"productID":"no-such-product"}`,
+		`"tradingPartnerId":"TP-DEMO-001"}`, `"tradingPartnerId":"TP-DEMO-001","TradingPartnerId":"TP-SECOND-001","EXTERNALSUBSCRIPTIONID":"\u0000 not checked"}`,
+	).Replace(string(mustJSON(t, order("case-1"))))
+	if !strings.Contains(body, `"Quantity":0`) || !strings.Contains(body, "EXTERNAL") {
+		t.Fatalf("the variants were not added: %s", body)
+	}
+	if r := create(t, srv, tok, []byte(body)); r.status != http.StatusCreated || r.json["externalSubscriptionId"] != "case-1" {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	subs := controlList(t, srv, "/_sandbox/gitlab/subscriptions?externalSubscriptionId=case-1", "subscriptions")
+	if len(subs) != 1 {
+		t.Fatalf("%d subscriptions", len(subs))
+	}
+	got := subs[0]["order"].(map[string]any)
+	gotLine := got["orderLines"].([]any)[0].(map[string]any)
+	if got["externalSubscriptionId"] != "case-1" || got["tradingPartnerId"] != "TP-DEMO-001" || gotLine["quantity"] != 10.0 || gotLine["productId"] != premiumSaaS {
+		t.Errorf("the stored order took a field the schema did not check: %v", got)
+	}
+}

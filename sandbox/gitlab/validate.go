@@ -2,6 +2,7 @@ package gitlab
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -31,6 +32,87 @@ func factsOf(o subscription.Order) orderFacts {
 		f.productIDs = append(f.productIDs, l.ProductID)
 	}
 	return f
+}
+
+// orderOf reads an order from a body the schema accepted, decoded by
+// encoding/json into an any. The schema has checked every type and bound,
+// so a mismatch here is a bug, reported as an error rather than a panic.
+func orderOf(raw any) (subscription.Order, error) {
+	var o subscription.Order
+	doc, ok := raw.(map[string]any)
+	if !ok {
+		return o, fmt.Errorf("the order is a %T, not an object", raw)
+	}
+	r := fieldReader{}
+	o.ExternalSubscriptionID = r.str(doc, "externalSubscriptionId")
+	o.TradingPartnerID = r.str(doc, "tradingPartnerId")
+	customer := r.obj(doc, "customer")
+	o.Customer.CompanyName = r.str(customer, "companyName")
+	contact := r.obj(customer, "contact")
+	o.Customer.Contact = subscription.Contact{FirstName: r.str(contact, "firstName"), LastName: r.str(contact, "lastName"),
+		Email: r.str(contact, "email"), Phone: r.optStr(contact, "phone")}
+	address := r.obj(customer, "address")
+	o.Customer.Address = subscription.Address{Country: r.str(address, "country"), Line1: r.optStr(address, "line1"),
+		Line2: r.optStr(address, "line2"), City: r.optStr(address, "city"), State: r.optStr(address, "state"),
+		PostalCode: r.optStr(address, "postalCode")}
+	lines, ok := doc["orderLines"].([]any)
+	if !ok {
+		r.fail("orderLines", doc["orderLines"])
+	}
+	o.OrderLines = make([]subscription.OrderLine, 0, len(lines))
+	for _, line := range lines {
+		l, ok := line.(map[string]any)
+		if !ok {
+			r.fail("orderLines[]", line)
+		}
+		o.OrderLines = append(o.OrderLines, subscription.OrderLine{ProductID: r.str(l, "productId"), Quantity: r.integer(l, "quantity")})
+	}
+	return o, r.err
+}
+
+// fieldReader reads typed fields from a decoded JSON object, keeping the
+// first mismatch.
+type fieldReader struct{ err error }
+
+func (r *fieldReader) fail(name string, v any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("field %s is a %T", name, v)
+	}
+}
+
+func (r *fieldReader) obj(doc map[string]any, name string) map[string]any {
+	m, ok := doc[name].(map[string]any)
+	if !ok {
+		r.fail(name, doc[name])
+	}
+	return m
+}
+
+func (r *fieldReader) str(doc map[string]any, name string) string {
+	s, ok := doc[name].(string)
+	if !ok {
+		r.fail(name, doc[name])
+	}
+	return s
+}
+
+func (r *fieldReader) optStr(doc map[string]any, name string) string {
+	if v, present := doc[name]; present {
+		if s, ok := v.(string); ok {
+			return s
+		}
+		r.fail(name, v)
+	}
+	return ""
+}
+
+func (r *fieldReader) integer(doc map[string]any, name string) int {
+	f, ok := doc[name].(float64)
+	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		r.fail(name, doc[name])
+		return 0
+	}
+	return int(f)
 }
 
 // factsOfRaw reads the same facts from a document of any shape.

@@ -74,19 +74,22 @@ func jsonBodySchema(op *v3.Operation) *base.SchemaProxy {
 
 // valid reports whether body is certainly valid for r: true only when r's
 // operation is body-only, r sends exactly application/json and the body
-// decodes and passes the compiled schema. False means "ask the full
-// validator", not "invalid".
-func (b bodyOnly) valid(r *http.Request, body []byte) bool {
+// decodes and passes the compiled schema; then it also returns the decoded
+// body. False means "ask the full validator", not "invalid".
+func (b bodyOnly) valid(r *http.Request, body []byte) (any, bool) {
 	schema, ok := b[operationKey{r.Method, r.URL.Path}]
 	if !ok || len(body) == 0 {
-		return false
+		return nil, false
 	}
 	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != "application/json" {
-		return false
+		return nil, false
 	}
 	var value any
 	if err := json.Unmarshal(body, &value); err != nil {
-		return false
+		return nil, false
 	}
-	return schema.Validate(value) == nil
+	if schema.Validate(value) != nil {
+		return nil, false
+	}
+	return value, true
 }

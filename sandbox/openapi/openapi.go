@@ -64,8 +64,17 @@ func New(document []byte) (*Validator, error) {
 // and returns every problem found, sorted by field. An empty result means
 // the request is valid.
 func (v *Validator) ValidateRequest(r *http.Request, body []byte) []FieldError {
-	if v.fast.valid(r, body) {
-		return nil
+	_, fields := v.ValidateJSONRequest(r, body)
+	return fields
+}
+
+// ValidateJSONRequest is ValidateRequest that also returns the body as
+// encoding/json decodes it into an any, when the body is valid JSON that
+// the validator decoded on its way (nil otherwise), so that the caller
+// need not decode it again.
+func (v *Validator) ValidateJSONRequest(r *http.Request, body []byte) (any, []FieldError) {
+	if value, ok := v.fast.valid(r, body); ok {
+		return value, nil
 	}
 	// A shallow copy is enough: the validator only reads the request, and
 	// r.Clone would copy every header on the hot path.
@@ -74,9 +83,9 @@ func (v *Validator) ValidateRequest(r *http.Request, body []byte) []FieldError {
 	shallow.ContentLength = int64(len(body))
 	ok, errs := v.v.ValidateHttpRequestSync(&shallow)
 	if ok {
-		return nil
+		return nil, nil
 	}
-	return flatten(errs)
+	return nil, flatten(errs)
 }
 
 // ValidateResponse checks a response to req and returns one sentence per
