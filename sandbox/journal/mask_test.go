@@ -2,6 +2,7 @@ package journal
 
 import (
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -49,4 +50,45 @@ func TestFlattenedHeadersAreMaskedAndReadBack(t *testing.T) {
 	if unflattenHeaders(flattenHeaders(nil)) != nil {
 		t.Error("no headers should read back as none")
 	}
+}
+
+// The regular expressions maskBody's scanner implements: the reference it
+// is tested against.
+var (
+	oracleNames = strings.Join(secretNames, "|")
+	oracleJSON  = regexp.MustCompile(`("(?:` + oracleNames + `)"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]+)`)
+	oracleForm  = regexp.MustCompile(`(^|[&;])((?:` + oracleNames + `)=)[^&;]*`)
+)
+
+func oracleMask(text string) string {
+	text = oracleJSON.ReplaceAllString(text, `${1}"`+mask+`"`)
+	return oracleForm.ReplaceAllString(text, `${1}${2}`+mask)
+}
+
+var maskSeeds = []string{
+	`{"client_secret":"s3cr3t"}`, `{"password" :	"a\"b\\c"}`, `{"password":"cut\`, "{\"password\":\"cut\\\n\"}",
+	`{"password":}`, `{"password":,"accessToken":12,"x":"password=1&a=b"}`, `{"refresh_token" : null }`,
+	`password=`, `a=1&password=x;client_secret=y&z=2`, `&&password=1`, `xpassword=1`, `{"client_secret"`,
+	`{"client_secret":`, `{"client_secret": "`, `"password""password":"x"`, `{"ACCESS_TOKEN":"x","access_token":"ü☃"}`,
+	`{"password":"\ü"}`, `{"accessToken":tru,"e":1}`, `;password=a;password=b`, `{"password":"x"}&password=y`,
+	"{\"password\":\"\xff\xfe\"}", `{"password"::"x"}`, `{"clientSecret":"x"},{"clientSecret":"y"}`,
+}
+
+func TestMaskBodyAgreesWithItsRegularExpressions(t *testing.T) {
+	for _, text := range maskSeeds {
+		if got, want := maskBody(text), oracleMask(text); got != want {
+			t.Errorf("%q:\n got  %q\n want %q", text, got, want)
+		}
+	}
+}
+
+func FuzzMaskBodyAgreesWithItsRegularExpressions(f *testing.F) {
+	for _, s := range maskSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if got, want := maskBody(text), oracleMask(text); got != want {
+			t.Errorf("%q:\n got  %q\n want %q", text, got, want)
+		}
+	})
 }
