@@ -6,10 +6,17 @@
 #
 #   bash cmd/loadbench/load.sh            (make load builds bin/ first)
 #
-# Environment: DURATION (default 10s), CONNECTIONS (default 32), THREADS (1).
+# Each comparison runs ROUNDS rounds of "bare handler, then sandbox", with
+# the same requests, and reports every round's ratio and their median: the
+# machine's speed drifts (other tenants), and a ratio measured within one
+# round is what stays comparable.
+#
+# Environment: DURATION (default 5s a run), ROUNDS (default 3),
+# CONNECTIONS (default 32), THREADS (1), POOL_SIZE (500).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION=${DURATION:-10s}
+DURATION=${DURATION:-5s}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 SANDBOX_PORT=18181
@@ -58,7 +65,7 @@ local template = [[$order]]
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $token"
-local prefix = tostring(math.random(1, 1e9))
+local prefix = os.getenv("PREFIX") or "x"
 request = function()
   counter = counter + 1
   local n = counter
@@ -68,19 +75,46 @@ request = function()
 end
 LUA
 
-phase() { # phase NAME URL [wrk args...]
-	local name=$1 url=$2
-	shift 2
-	echo "== $name"
-	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | grep -E 'Requests/sec|Latency|99%|50%|Non-2xx'
+# run URL [wrk args...]: one wrk run; prints "requests/s p50 p99 non2xx".
+run() {
+	local url=$1
+	shift
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | awk '
+		/Requests\/sec/ {rps = $2}
+		/^ +50%/ {p50 = $2}
+		/^ +99%/ {p99 = $2}
+		/Non-2xx/ {bad = $NF}
+		END {printf "%s %s %s %s\n", rps, p50, p99, bad + 0}'
 }
 
-phase "bare handler GET" "http://127.0.0.1:$BARE_PORT/api/v1/marketplace/subscriptions/load-status"
-phase "sandbox GET status" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions/load-status" -H "Authorization: Bearer $token"
+# compare NAME PATH [wrk args...]: ROUNDS rounds of the bare handler then
+# the sandbox on PATH, and the median ratio.
+compare() {
+	local name=$1 path=$2
+	shift 2
+	echo "== $name: $ROUNDS rounds of bare handler then sandbox, $DURATION each"
+	local ratios=() round
+	for round in $(seq 1 "$ROUNDS"); do
+		# order ids: new ones every round, unless SAME_IDS names them
+		read -r brps bp50 bp99 _ < <(PREFIX="${SAME_IDS:-b$round-$RANDOM}" run "http://127.0.0.1:$BARE_PORT$path" "$@")
+		read -r srps sp50 sp99 sbad < <(PREFIX="${SAME_IDS:-s$round-$RANDOM$RANDOM}" run "http://127.0.0.1:$SANDBOX_PORT$path" "$@")
+		local ratio
+		ratio=$(awk -v s="$srps" -v b="$brps" 'BEGIN {printf "%.1f", 100 * s / b}')
+		ratios+=("$ratio")
+		printf '   round %d: bare %8.0f req/s (p50 %s, p99 %s) | sandbox %8.0f req/s (p50 %s, p99 %s) | %s %%' \
+			"$round" "$brps" "$bp50" "$bp99" "$srps" "$sp50" "$sp99" "$ratio"
+		[ "$sbad" = 0 ] && echo || echo "  ($sbad answers not 2xx!)"
+	done
+	echo "   median: $(printf '%s\n' "${ratios[@]}" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}') % of the bare handler"
+}
+
+status_path=/api/v1/marketplace/subscriptions/load-status
+create_path=/api/v1/marketplace/subscriptions
+compare "GET status" $status_path -H "Authorization: Bearer $token"
 echo "   sandbox RSS after GET load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid); $(journal)"
-phase "bare handler POST (same body)" "http://127.0.0.1:$BARE_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
-# ids cycle through POOL_SIZE values: the first pass creates, the rest replay.
-POOL=${POOL_SIZE:-500} phase "sandbox POST create, ${POOL_SIZE:-500} distinct ids, then replays" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
+# ids cycle through the same POOL_SIZE values in every round: the first
+# pass creates them, everything after replays.
+SAME_IDS=bounded POOL=${POOL_SIZE:-500} compare "POST create, ${POOL_SIZE:-500} distinct ids, then replays" $create_path -s "$tmp/create.lua"
 echo "   sandbox RSS after bounded create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid); $(journal)"
-POOL=0 phase "sandbox POST create, every order new" "http://127.0.0.1:$SANDBOX_PORT/api/v1/marketplace/subscriptions" -s "$tmp/create.lua"
+POOL=0 compare "POST create, every order new" $create_path -s "$tmp/create.lua"
 echo "   sandbox RSS after unbounded create load: now $(rss $sandbox_pid), peak $(hwm $sandbox_pid) (every order is kept); $(journal)"
