@@ -151,7 +151,7 @@ func (rec *Recorder) peekBody(r *http.Request) []byte {
 	head := make([]byte, 0, min(size, limit))
 	for len(head) < limit {
 		if len(head) == cap(head) {
-			head = slices.Grow(head, min(cap(head), limit-len(head)))
+			head = slices.Grow(head, min(max(cap(head), 512), limit-len(head))) // doubling, at least 512
 		}
 		n, err := r.Body.Read(head[len(head):min(cap(head), limit)])
 		head = head[:len(head)+n]
