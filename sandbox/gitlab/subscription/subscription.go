@@ -1,9 +1,6 @@
 package subscription
 
 import (
-	"encoding/json"
-	"fmt"
-	"math"
 	"time"
 )
 
@@ -110,21 +107,4 @@ func (s Subscription) clone() Subscription {
 	s.Salesforce = append([]SalesforceObject(nil), s.Salesforce...)
 	s.Timeline = append([]Event(nil), s.Timeline...)
 	return s
-}
-
-// UnmarshalJSON accepts a quantity written as 10 or 10.0: JSON Schema
-// counts both as integers, so the portal must too.
-func (l *OrderLine) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		ProductID string  `json:"productId"`
-		Quantity  float64 `json:"quantity"`
-	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	if raw.Quantity != math.Trunc(raw.Quantity) || math.Abs(raw.Quantity) > math.MaxInt32 {
-		return fmt.Errorf("quantity %v is not a whole number", raw.Quantity)
-	}
-	l.ProductID, l.Quantity = raw.ProductID, int(raw.Quantity)
-	return nil
 }
