@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/sandboxtest"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/settings"
 )
@@ -62,6 +63,8 @@ func TestBadFaultRulesAreRefused(t *testing.T) {
 		{"no effect", `{"match":{}}`, 422, []string{"effect"}},
 		{"control path", `{"match":{"path":"/_sandbox/health"},"effect":{"status":503}}`, 422, []string{"match.path"}},
 		{"control api", `{"api":"sandbox","match":{},"effect":{"status":503}}`, 422, []string{"api"}},
+		{"a partner the fixtures lack", `{"match":{"partner":"demo-partnr"},"effect":{"status":503}}`, 422, []string{"match.partner"}},
+		{"a client the fixtures lack", `{"api":"gitlab","match":{"client":"nobody"},"effect":{"status":503}}`, 422, []string{"match.client"}},
 		{"every problem at once", `{"id":"bad id","match":{"method":"get","path":"nope/*x"},"effect":{"status":200,"transport":"smoke","message":"m","latency":{"fixed":"1ms","uniform":{"min":"2s","max":"1s"}}},"schedule":{"times":-1,"every":-2,"probability":1.5,"from":"soon","until":"+x"}}`, 422,
 			[]string{"id", "match.method", "match.path", "effect.status", "effect", "effect.transport", "effect.latency.uniform", "effect.latency", "schedule.times", "schedule.every", "schedule.probability", "schedule.from", "schedule.until"}},
 		{"status not in the envelope", `{"match":{},"effect":{"status":418}}`, 422, []string{"effect.status"}},
@@ -128,5 +131,25 @@ func TestConfigFileFaultsAreCheckedAtStart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestUnknownPartnerInARuleNamesTheKnownOnes(t *testing.T) {
+	srv := frozen(t)
+	a := send(t, http.MethodPost, srv.URL+"/_sandbox/faults", `{"match":{"partner":"demo-partnr","client":"second-partner"},"effect":{"status":503}}`, "Content-Type", jsonType)
+	if a.status != 422 || !strings.Contains(a.raw, `\"demo-partnr\" is not a partner of this sandbox (demo-partner, readonly-partner, second-partner)`) {
+		t.Errorf("%d %s", a.status, a.raw)
+	}
+	if strings.Contains(a.raw, "match.client") {
+		t.Errorf("a known client was refused: %s", a.raw)
+	}
+}
+
+func TestConfigFileRuleWithAnUnknownPartnerStopsTheStart(t *testing.T) {
+	cfg := sandbox.DefaultConfig()
+	cfg.Faults = fault.Rules{{Match: fault.Match{Partner: "ghost"}, Effect: fault.Effect{Status: 503}}}
+	_, err := sandbox.New(cfg)
+	if err == nil || !strings.Contains(err.Error(), "faults[0].match.partner") || !strings.Contains(err.Error(), `"ghost"`) {
+		t.Errorf("got %v", err)
 	}
 }

@@ -104,6 +104,7 @@ func apiOf(r *http.Request) string {
 func (s *Sandbox) buildFaults() error {
 	apis := faultAPIs()
 	apis[0].Identify, apis[0].WriteFault = s.portal.Identify, s.portal.WriteFault
+	apis[0].Partners, apis[0].Clients = s.portal.Identities()
 	store, err := fault.NewStore(s.clock.Now, uint64(s.cfg.FaultSeed), apis, s.cfg.Faults)
 	if err != nil {
 		return err

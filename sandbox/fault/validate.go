@@ -22,6 +22,10 @@ type API struct {
 	Identify func(r *http.Request) (partner, client string)
 	// WriteFault answers status in the marketplace's error envelope.
 	WriteFault func(w http.ResponseWriter, r *http.Request, status int, message string)
+	// Partners and Clients are the partner and OAuth client ids the
+	// marketplace knows; a rule matching on another is refused, as it
+	// could never fire. Nil leaves that unchecked.
+	Partners, Clients []string
 }
 
 // Problem is one thing wrong with a rule, named by its JSON field path.
@@ -39,6 +43,7 @@ func Validate(r Rule, apis []API) []Problem {
 	v := &validator{}
 	v.identity(r, apis)
 	v.match(r.Match)
+	v.known(r.Match, r.API, apis)
 	v.effect(r.Effect, statusesFor(r.API, apis))
 	v.schedule(r.Schedule)
 	return v.problems
@@ -94,6 +99,32 @@ func (v *validator) match(m Match) {
 			v.add("match.headers", "%q is not a header name", name)
 		}
 	}
+}
+
+// known refuses a partner or client that none of the rule's marketplaces
+// knows: a typo would otherwise make a rule that silently never fires.
+func (v *validator) known(m Match, api string, apis []API) {
+	check := func(field, value, what string, ids func(API) []string) {
+		if value == "" {
+			return
+		}
+		var all []string
+		for _, a := range apis {
+			if api != "" && a.Name != api {
+				continue
+			}
+			if ids(a) == nil {
+				return // this marketplace does not say
+			}
+			all = append(all, ids(a)...)
+		}
+		if len(all) > 0 && !slices.Contains(all, value) {
+			slices.Sort(all)
+			v.add(field, "%q is not a %s of this sandbox (%s)", value, what, strings.Join(slices.Compact(all), ", "))
+		}
+	}
+	check("match.partner", m.Partner, "partner", func(a API) []string { return a.Partners })
+	check("match.client", m.Client, "client id", func(a API) []string { return a.Clients })
 }
 
 func statusesFor(api string, apis []API) []int {

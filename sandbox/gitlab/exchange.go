@@ -40,6 +40,18 @@ func (p *Portal) Identify(r *http.Request) (partner, client string) {
 	return p.client(clientIDInBody(r, p.settings.MaxBodyBytes))
 }
 
+// Identities lists the partner ids and OAuth client ids of the fixtures,
+// sorted: what a fault rule may match on.
+func (p *Portal) Identities() (partners, clients []string) {
+	for id, partner := range p.partners {
+		partners = append(partners, id)
+		clients = append(clients, partner.ClientID)
+	}
+	slices.Sort(partners)
+	slices.Sort(clients)
+	return partners, clients
+}
+
 func (p *Portal) client(id string) (partner, client string) {
 	if owner, ok := p.clients.Owner(id); ok {
 		return owner, id
