@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/script"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/zuora"
@@ -105,15 +106,30 @@ func (p *Portal) viewHeld(h zuora.Held) heldView {
 
 // listPendingCallouts is GET /_sandbox/gitlab/callouts/pending: the
 // notifications Zuora holds (manual mode or script, or reordering).
-func (p *Portal) listPendingCallouts(w http.ResponseWriter, _ *http.Request) error {
+func (p *Portal) listPendingCallouts(w http.ResponseWriter, r *http.Request) error {
+	q, err := filters(r, "subscriptionNumber", "externalSubscriptionId", "partner")
+	if err != nil {
+		return err
+	}
 	out := []heldView{}
 	for _, h := range p.callouts.Pending() {
-		out = append(out, p.viewHeld(h))
+		v := p.viewHeld(h)
+		if matches(q, "subscriptionNumber", v.SubscriptionNumber) && matches(q, "externalSubscriptionId", v.ExternalSubscriptionID) &&
+			matches(q, "partner", v.Partner) {
+			out = append(out, v)
+		}
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Pending []heldView `json:"pending"`
 	}{out})
 	return nil
+}
+
+// matches says whether value passes the filter name of q (an absent
+// or empty filter passes everything).
+func matches(q url.Values, name, value string) bool {
+	want, set := q[name]
+	return !set || want[0] == "" || want[0] == value
 }
 
 // fireCallout is POST /_sandbox/gitlab/callouts/{notificationId}/fire: the

@@ -177,3 +177,54 @@ func TestReorderedCalloutAloneGoesOutAfterTheRetryInterval(t *testing.T) {
 		steps: []step{{2 * time.Second, "Created"}, {30*time.Minute - time.Millisecond, "Created"}, {time.Millisecond, "Provisioned"}},
 		path:  "Creating>Created>Provisioned"}.run(t, srv, order("alone"))
 }
+
+// TestPendingCalloutsFilter holds three callouts, of two partners, and
+// lists them by each filter.
+func TestPendingCalloutsFilter(t *testing.T) {
+	srv := frozen(t)
+	mustScript(t, srv, `{"callout":{"manual":true}}`)
+	demo, second := token(t, srv, "demo-partner", scopeCreate), token(t, srv, "second-partner", scopeCreate)
+	numbers := map[string]string{}
+	for _, o := range []struct{ tok, partner, ext string }{{demo, "demo-partner", "held-1"}, {demo, "demo-partner", "held-2"}, {second, "second-partner", "held-1"}} {
+		body := order(o.ext)
+		if o.partner == "second-partner" {
+			body["tradingPartnerId"] = "TP-SECOND-001"
+		}
+		r := create(t, srv, o.tok, body)
+		if r.status != http.StatusCreated {
+			t.Fatalf("%s: %d %s", o.partner, r.status, r.raw)
+		}
+		numbers[o.partner+"/"+o.ext] = r.json["subscriptionNumber"].(string)
+	}
+	srv.Advance(time.Minute)
+	for query, want := range map[string]int{
+		"": 3, "?partner=demo-partner": 2, "?partner=second-partner": 1, "?externalSubscriptionId=held-1": 2,
+		"?externalSubscriptionId=held-1&partner=second-partner": 1, "?subscriptionNumber=" + numbers["demo-partner/held-2"]: 1,
+		"?partner=": 3, "?partner=nobody": 0,
+	} {
+		if got := controlList(t, srv, "/_sandbox/gitlab/callouts/pending"+query, "pending"); len(got) != want {
+			t.Errorf("pending%s: %d callouts, want %d: %v", query, len(got), want, got)
+		}
+	}
+	one := controlList(t, srv, "/_sandbox/gitlab/callouts/pending?subscriptionNumber="+numbers["second-partner/held-1"], "pending")
+	if len(one) != 1 || one[0]["partner"] != "second-partner" || one[0]["externalSubscriptionId"] != "held-1" {
+		t.Errorf("by number: %v", one)
+	}
+}
+
+// TestControlListingsRefuseUnknownFilters: a misspelt filter would
+// otherwise list everything.
+func TestControlListingsRefuseUnknownFilters(t *testing.T) {
+	srv := frozen(t)
+	for _, path := range []string{
+		"/_sandbox/gitlab/subscriptions?externalId=x", "/_sandbox/gitlab/callouts?number=1",
+		"/_sandbox/gitlab/outbox?subscription=1", "/_sandbox/gitlab/callouts/pending?status=held",
+		"/_sandbox/gitlab/subscriptions?partner=a&partner=b",
+	} {
+		r := call(t, http.MethodGet, srv.URL+path, nil, nil)
+		expectError(t, r, http.StatusBadRequest, "invalid_request")
+		if !strings.Contains(string(r.raw), "arameter") {
+			t.Errorf("%s: %s does not name the parameter", path, r.raw)
+		}
+	}
+}
