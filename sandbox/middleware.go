@@ -3,6 +3,7 @@ package sandbox
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -21,7 +22,102 @@ import (
 func (s *Sandbox) middleware(next http.Handler) http.Handler {
 	rec := journal.NewRecorder(s.journal, s.cfg.Journal, s.clock.Now, apiOf,
 		journal.WithIdentify(func(r *http.Request, _ string) (string, string) { return s.portal.Identify(r) }))
-	return requestid.Middleware(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(next)))))
+	return requestid.Middleware(normalizePath(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(refuseBadQuery(next)))))))
+}
+
+// refuseBadQuery answers 400 to a query string that does not parse (a
+// malformed % escape, a ';' separator), as Rails does (Rack raises, Rails
+// answers 400 Bad Request). net/http's Query() would silently drop such
+// pairs, and a listing would then ignore a filter the client meant.
+func refuseBadQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery != "" {
+			if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+				writeControlError(w, r, http.StatusBadRequest, "invalid_request",
+					"The query string could not be parsed: "+err.Error()+".")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// normalizePath routes a path as the real portal's stack does, instead of
+// mux's 301 to the cleaned path: Rails' router squeezes repeated slashes
+// and drops a trailing one (ActionDispatch::Journey::Router::Utils.
+// normalize_path), and the web server in front resolves "." and ".."
+// segments (RFC 3986 §5.2.4, %2E spelt or not). It runs before the
+// journal and the faults, so a rule for a path also catches its untidy
+// spellings and /_sandbox/../api is partner traffic (docs/gitlab.md,
+// "Every answer in the envelope").
+func normalizePath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		escaped := r.URL.EscapedPath()
+		clean, changed := cleanPath(escaped)
+		if !changed {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u := *r.URL
+		u.Path, _ = url.PathUnescape(clean) // clean only drops parts of a path net/http already unescaped
+		u.RawPath = clean
+		r2 := new(http.Request)
+		*r2 = *r
+		r2.URL = &u
+		next.ServeHTTP(w, r2)
+	})
+}
+
+// cleanPath normalizes an escaped path; changed is false (and no memory
+// is spent) for a path that is already clean, as every well-behaved
+// client's is.
+func cleanPath(p string) (clean string, changed bool) {
+	if !untidy(p) {
+		return p, false
+	}
+	segments := strings.Split(p, "/")
+	kept := make([]string, 0, len(segments))
+	for _, seg := range segments {
+		switch strings.ToLower(seg) {
+		case "", ".", "%2e":
+		case "..", ".%2e", "%2e.", "%2e%2e":
+			if len(kept) > 0 {
+				kept = kept[:len(kept)-1]
+			}
+		default:
+			kept = append(kept, seg)
+		}
+	}
+	clean = "/" + strings.Join(kept, "/")
+	return clean, clean != p
+}
+
+// untidy tells whether p may need cleaning: an empty segment, a dot
+// segment, or a trailing slash.
+func untidy(p string) bool {
+	if p == "" || p[0] != '/' || (len(p) > 1 && p[len(p)-1] == '/') {
+		return true
+	}
+	return strings.Contains(p, "//") || strings.Contains(p, "/.") ||
+		strings.Contains(p, "/%2e") || strings.Contains(p, "/%2E")
+}
+
+// headAsGet answers HEAD on every GET route, as Rails does (Rack::Head):
+// the GET handler runs and net/http drops the body, since it knows the
+// request was a HEAD. The journal and the faults still see a HEAD.
+func headAsGet(router *mux.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			get := new(http.Request)
+			*get = *r
+			get.Method = http.MethodGet
+			var m mux.RouteMatch
+			if router.Match(get, &m) && m.MatchErr == nil {
+				r = get
+			}
+		}
+		router.ServeHTTP(w, r)
+	})
 }
 
 // recoverPanics turns a panic into a logged 500 that shows no internals;
@@ -127,6 +223,9 @@ func allowedMethods(router *mux.Router, r *http.Request) []string {
 		methods, _ := route.GetMethods()
 		for _, m := range methods {
 			seen[m] = true
+			if m == http.MethodGet {
+				seen[http.MethodHead] = true // headAsGet
+			}
 		}
 		return nil
 	})

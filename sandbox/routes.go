@@ -9,7 +9,9 @@ import (
 // routes lists the sandbox's shared control API and mounts each
 // marketplace, whose own routes.go lists its surface.
 func (s *Sandbox) routes() *mux.Router {
-	r := mux.NewRouter().UseEncodedPath()
+	// SkipClean: normalizePath has already made the path what the portal
+	// would route; mux's own cleaning answers 301s the portal never does.
+	r := mux.NewRouter().UseEncodedPath().SkipClean(true)
 
 	// The marketplaces first: mux tries routes in order, one regexp each,
 	// and partner traffic should not walk past every control route.

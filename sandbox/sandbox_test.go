@@ -135,12 +135,12 @@ func TestUnknownPathsAndMethodsAnswerInTheRightEnvelope(t *testing.T) {
 	}{
 		{http.MethodGet, "/nope", 404, "not_found", ""},
 		{http.MethodGet, "/api/v1/marketplace", 404, "not_found", ""},
-		{http.MethodGet, "/api/v1/marketplace/subscriptions/", 404, "not_found", ""},
+		{http.MethodGet, "/api/v1/marketplace/subscriptions/", 405, "method_not_allowed", "POST"}, // routed as without its trailing slash
 		{http.MethodGet, "/_sandbox/nope", 404, "not_found", ""},
 		{http.MethodGet, "/oauth/token", 405, "method_not_allowed", "POST"},
-		{http.MethodDelete, "/api/v1/marketplace/subscriptions/x", 405, "method_not_allowed", "GET"},
+		{http.MethodDelete, "/api/v1/marketplace/subscriptions/x", 405, "method_not_allowed", "GET, HEAD"},
 		{http.MethodPut, "/api/v1/marketplace/subscriptions", 405, "method_not_allowed", "POST"},
-		{http.MethodPost, "/_sandbox/clock", 405, "method_not_allowed", "GET"},
+		{http.MethodPost, "/_sandbox/clock", 405, "method_not_allowed", "GET, HEAD"},
 		{http.MethodGet, "/_sandbox/reset", 405, "method_not_allowed", "POST"},
 	}
 	for _, tc := range cases {

@@ -71,8 +71,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		MaxHeaderBytes:    sandbox.MaxHeaderBytes,
+		// OPTIONS * goes to the handler, which answers it in the envelope,
+		// instead of net/http's bare 200.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(sb.ReleaseFaults) // hung requests must not hold up the shutdown
 	runCtx, stopRun := context.WithCancel(context.Background())
@@ -87,7 +90,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}()
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(sb.Listener(ln)) }() // net/http's own refusals in the envelope too
 
 	printBanner(stdout, baseURL, cfg, fx)
 	log.Info("sandbox listening", "url", baseURL, "clock", cfg.Clock)

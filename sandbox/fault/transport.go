@@ -40,10 +40,22 @@ func closeConnection(w http.ResponseWriter, reset bool) {
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
-	if tcp, ok := conn.(*net.TCPConn); ok && reset {
+	if tcp, ok := underlyingConn(conn).(*net.TCPConn); ok && reset {
 		_ = tcp.SetLinger(0)
 	}
 	_ = conn.Close()
+}
+
+// underlyingConn unwraps conn through NetConn, the method *tls.Conn and
+// the sandbox's own listener wrapper have, down to the socket.
+func underlyingConn(conn net.Conn) net.Conn {
+	for {
+		wrapped, ok := conn.(interface{ NetConn() net.Conn })
+		if !ok {
+			return conn
+		}
+		conn = wrapped.NetConn()
+	}
 }
 
 // truncate lets next answer into a buffer, then sends its headers with the

@@ -75,6 +75,9 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	hs.Config.Handler = sb.Handler()
+	hs.Config.MaxHeaderBytes = sandbox.MaxHeaderBytes
+	hs.Config.DisableGeneralOptionsHandler = true
+	hs.Listener = sb.Listener(hs.Listener) // net/http's own refusals in the envelope, as the binary answers them
 	hs.Start()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := &Server{URL: base, Sandbox: sb, http: hs, cancel: cancel}
