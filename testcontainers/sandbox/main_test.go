@@ -48,14 +48,7 @@ func TestMain(m *testing.M) {
 // missing engine is a failure.
 func requireSandbox(t *testing.T, opts ...testcontainers.ContainerCustomizer) *sandbox.Container {
 	t.Helper()
-	switch {
-	case dockerProblem != nil && inCI():
-		t.Fatalf("CI is set, so Docker is required, but no engine answers: %v", dockerProblem)
-	case dockerProblem != nil:
-		t.Skipf("skipping: no Docker engine answers (%v); CI runs these tests for real (testcontainers/ci-docker.sh)", dockerProblem)
-	case imageProblem != nil:
-		t.Fatalf("image %s: %v; build it with `make image` (testcontainers/build-images.sh) or set SANDBOX_IMAGE", image, imageProblem)
-	}
+	requireSandboxEngine(t)
 	// testcontainers-go logs every step; keep that in the test's own log.
 	opts = append([]testcontainers.ContainerCustomizer{testcontainers.WithLogger(log.TestLogger(t))}, opts...)
 	ctr, err := sandbox.Run(t.Context(), image, opts...)
@@ -64,6 +57,20 @@ func requireSandbox(t *testing.T, opts ...testcontainers.ContainerCustomizer) *s
 		t.Fatal(err)
 	}
 	return ctr
+}
+
+// requireSandboxEngine skips without Docker (fails in CI) and fails when
+// the image under test is missing.
+func requireSandboxEngine(t *testing.T) {
+	t.Helper()
+	switch {
+	case dockerProblem != nil && inCI():
+		t.Fatalf("CI is set, so Docker is required, but no engine answers: %v", dockerProblem)
+	case dockerProblem != nil:
+		t.Skipf("skipping: no Docker engine answers (%v); CI runs these tests for real (testcontainers/ci-docker.sh)", dockerProblem)
+	case imageProblem != nil:
+		t.Fatalf("image %s: %v; build it with `make image` (testcontainers/build-images.sh) or set SANDBOX_IMAGE", image, imageProblem)
+	}
 }
 
 // probeDocker asks the engine for its info and for the image.

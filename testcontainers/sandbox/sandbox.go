@@ -49,6 +49,13 @@ type Container struct {
 // testcontainers.WithHostConfigModifier that rewrites PortBindings: it runs
 // after this package's.
 //
+// Before starting, Run checks the causes that otherwise surface as a bare
+// timeout on hosts like CI's: an image that is not on the engine and that
+// no registry serves (run `make image`), and a reaper (Ryuk) image that
+// cannot be pulled (set TESTCONTAINERS_RYUK_DISABLED=true). A container
+// that starts but never answers /_sandbox/health is reported with the
+// address that was probed and its last log lines.
+//
 // As with every testcontainers-go module, a non-nil Container may come back
 // with an error (it started but never became healthy); terminate it anyway,
 // e.g. with testcontainers.CleanupContainer.
@@ -63,12 +70,18 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 				WithStartupTimeout(30 * time.Second),
 		),
 	}
+	if err := preflight(ctx, img); err != nil {
+		return nil, fmt.Errorf("run marketplace-sandbox: %w", err)
+	}
 	ctr, err := testcontainers.Run(ctx, img, append(defaults, opts...)...)
 	var c *Container
 	if ctr != nil {
 		c = &Container{Container: ctr, client: &http.Client{Timeout: 10 * time.Second}}
 	}
-	if err != nil {
+	switch {
+	case err != nil && ctr != nil && ctr.GetContainerID() != "":
+		return c, fmt.Errorf("run marketplace-sandbox: %w", explainStart(ctx, ctr, err))
+	case err != nil:
 		return c, fmt.Errorf("run marketplace-sandbox: %w", err)
 	}
 	return c, nil
