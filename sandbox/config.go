@@ -32,7 +32,23 @@ type Config struct {
 	// list of structures, they can only be set in the YAML file.
 	Faults  fault.Rules      `yaml:"faults" settings:"file-only"`
 	Journal journal.Settings `yaml:"journal"`
+	// ShutdownGrace is how long a requested shutdown (SIGTERM, Ctrl-C)
+	// waits for requests in flight before closing their connections; the
+	// exit is clean either way.
+	ShutdownGrace time.Duration `yaml:"shutdown_grace" usage:"on SIGTERM or Ctrl-C, how long requests in flight may finish before their connections are closed (the exit status is 0 either way; 0s: close at once)"`
+	// UnknownEnv says what a SANDBOX_* variable that names no setting
+	// does: a warning by default, because orchestrators define such
+	// variables themselves (Kubernetes' SANDBOX_SERVICE_HOST for a service
+	// named sandbox is known and skipped, but others exist); error for CI
+	// that wants a misspelling to stop the start.
+	UnknownEnv string `yaml:"unknown_env" usage:"a SANDBOX_* environment variable that names no setting: warn (log a warning naming the closest setting, and go on) or error (refuse to start)"`
 }
+
+// Unknown-variable policies.
+const (
+	UnknownEnvWarn  = "warn"
+	UnknownEnvError = "error"
+)
 
 // DefaultConfig is the configuration the sandbox starts with.
 func DefaultConfig() Config {
@@ -48,6 +64,10 @@ func DefaultConfig() Config {
 		GitLab:       gitlab.DefaultSettings(),
 		FaultMaxHang: fault.DefaultMaxHang,
 		Journal:      journal.DefaultSettings(),
+		// Docker's stop waits 10s before SIGKILL: 5s of grace leaves time
+		// to close connections and exit 0.
+		ShutdownGrace: 5 * time.Second,
+		UnknownEnv:    UnknownEnvWarn,
 	}
 }
 
@@ -77,6 +97,7 @@ func (c Config) Validate() error {
 	if c.ClockOffset < 0 {
 		errs = append(errs, errors.New("clock_offset: must not be negative"))
 	}
+	errs = append(errs, c.clockErrors()...)
 	if err := c.GitLab.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -89,9 +110,40 @@ func (c Config) Validate() error {
 	if c.FaultMaxHang <= 0 || c.FaultMaxHang > time.Hour {
 		errs = append(errs, errors.New("fault_max_hang: must be more than 0s and at most 1h"))
 	}
+	if c.ShutdownGrace < 0 || c.ShutdownGrace > time.Hour {
+		errs = append(errs, errors.New("shutdown_grace: must be between 0s and 1h"))
+	}
+	if c.UnknownEnv != UnknownEnvWarn && c.UnknownEnv != UnknownEnvError {
+		errs = append(errs, fmt.Errorf("unknown_env: %q is not warn or error", c.UnknownEnv))
+	}
 	errs = append(errs, c.faultErrors()...)
 	return errors.Join(errs...)
 }
+
+// clockErrors refuses clock settings the chosen mode would ignore: a
+// start for a real clock, an offset for a frozen one.
+func (c Config) clockErrors() []error {
+	var errs []error
+	if !c.ClockStart.IsZero() {
+		if c.Clock != clock.ModeFrozen {
+			errs = append(errs, errors.New("clock_start: only a frozen clock has a start (set clock: frozen, or use clock_offset with a real clock)"))
+		}
+		if c.ClockStart.Before(minClockStart) || !c.ClockStart.Before(maxClockStart) {
+			errs = append(errs, errors.New("clock_start: must be from 1970-01-01T00:00:00Z to before 9000-01-01T00:00:00Z"))
+		}
+	}
+	if c.ClockOffset != 0 && c.Clock == clock.ModeFrozen {
+		errs = append(errs, errors.New("clock_offset: only a real clock has an offset (a frozen clock starts at clock_start)"))
+	}
+	return errs
+}
+
+// The range of clock_start: a frozen clock must be able to move forward
+// for a good while without leaving the years RFC 3339 can write.
+var (
+	minClockStart = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxClockStart = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // faultAPIs are the marketplaces fault rules may target.
 func faultAPIs() []fault.API {

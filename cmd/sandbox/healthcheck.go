@@ -15,9 +15,10 @@ import (
 // healthcheck asks a running sandbox for /_sandbox/health. It reads the
 // same configuration as serve, so in a container it checks the address the
 // server listens on; images built FROM scratch have no curl for this.
-func healthcheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig("sandbox healthcheck", args, getenv, stderr)
-	if err != nil {
+func healthcheck(ctx context.Context, args []string, env settings.Environment, stdout, stderr io.Writer) error {
+	cfg, unknown, ok, err := loadConfig("healthcheck", args, env, stdout)
+	warnUnknown(stderr, unknown)
+	if !ok {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

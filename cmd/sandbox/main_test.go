@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/settings"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while run writes to it.
@@ -32,22 +34,36 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var listening = regexp.MustCompile(`listening on (http://\S+)`)
+var listening = regexp.MustCompile(`URL on this host: +(http://\S+)`)
 
 // start runs the sandbox command on a free port and returns its URL and a
 // function that stops it and returns run's error.
 func start(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer, func() error) {
 	t.Helper()
+	s := startServer(t, env, args...)
+	return s.url, s.stdout, s.stop
+}
+
+// started is a sandbox command running in the test.
+type started struct {
+	url            string
+	stdout, stderr *syncBuffer
+	// stop cancels run's context and returns run's error.
+	stop func() error
+}
+
+func startServer(t *testing.T, env map[string]string, args ...string) started {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, stdout, stderr)
+		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), settings.Environment(env), stdout, stderr)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1], stdout, func() error { cancel(); return <-done }
+			return started{m[1], stdout, stderr, func() error { cancel(); return <-done }}
 		}
 		select {
 		case err := <-done:
@@ -58,7 +74,7 @@ func start(t *testing.T, env map[string]string, args ...string) (string, *syncBu
 	}
 	cancel()
 	t.Fatalf("no banner within 10s; stdout %q stderr %q", stdout, stderr)
-	return "", nil, nil
+	return started{}
 }
 
 func TestServePrintsCredentialsAnswersAndShutsDownGracefully(t *testing.T) {
@@ -71,13 +87,13 @@ func TestServePrintsCredentialsAnswersAndShutsDownGracefully(t *testing.T) {
 	waitHealthy(t, url)
 	addr := strings.TrimPrefix(url, "http://")
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"healthcheck", "--addr", addr}, func(string) string { return "" }, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"healthcheck", "--addr", addr}, settings.Environment{}, &out, io.Discard); err != nil {
 		t.Errorf("healthcheck: %v", err)
 	}
 	if err := stop(); err != nil {
 		t.Errorf("shutdown: %v", err)
 	}
-	if err := run(context.Background(), []string{"healthcheck", "--addr", addr}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
+	if err := run(context.Background(), []string{"healthcheck", "--addr", addr}, settings.Environment{}, io.Discard, io.Discard); err == nil {
 		t.Error("healthcheck passed against a stopped sandbox")
 	}
 }
@@ -141,7 +157,7 @@ func TestBadConfigurationIsRefusedBeforeListening(t *testing.T) {
 		{"bad lifetime", []string{"--gitlab-token-lifetime", "forever"}, "token_lifetime"},
 		{"unknown profile", []string{"--gitlab-token-profile", "oauth1"}, "token_profile"},
 		{"too many callout attempts", []string{"--gitlab-zuora-callout-attempts", "9"}, "callout_attempts"},
-		{"stray argument", []string{"extra"}, "unexpected arguments"},
+		{"stray argument", []string{"--clock", "frozen", "extra"}, "unexpected argument"},
 		{"invalid fixtures", []string{"--fixtures", badFixtures}, "client_id is required"},
 		{"missing fixtures", []string{"--fixtures", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
 		{"address in use", []string{"--addr", "256.0.0.1:1"}, "listening"},
@@ -149,7 +165,7 @@ func TestBadConfigurationIsRefusedBeforeListening(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			err := run(context.Background(), tc.args, func(string) string { return "" }, io.Discard, &stderr)
+			err := run(context.Background(), tc.args, settings.Environment{}, io.Discard, &stderr)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want mention of %q", err, tc.want)
 			}
@@ -159,7 +175,7 @@ func TestBadConfigurationIsRefusedBeforeListening(t *testing.T) {
 
 func TestSettingsTableListsEverySetting(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"settings"}, func(string) string { return "" }, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"settings"}, settings.Environment{}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"`SANDBOX_ADDR`", "`--gitlab-token-lifetime`", "`gitlab.zuora.callout_delay`", "`2s`"} {

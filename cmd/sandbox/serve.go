@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,54 +21,108 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/settings"
 )
 
-var loader = settings.Loader{EnvPrefix: "SANDBOX_", ConfigFlag: "config", ReadFile: os.ReadFile}
+// loader reads the sandbox's configuration. SANDBOX_PPROF_ADDR is read by
+// the pprof build, SANDBOX_IMAGE by compose and the testcontainers module:
+// neither is a misspelt setting.
+var loader = settings.Loader{EnvPrefix: "SANDBOX_", ConfigFlag: "config", ReadFile: os.ReadFile,
+	OtherEnv: []string{"SANDBOX_PPROF_ADDR", "SANDBOX_IMAGE"}}
 
-// loadConfig layers the configuration: defaults, file, environment, flags.
-func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (sandbox.Config, error) {
-	cfg := sandbox.DefaultConfig()
-	rest, err := loader.Load(&cfg, name, args, getenv, stderr)
+// loadConfig layers the configuration (defaults, file, environment, flags)
+// for the command name and validates it. Every problem comes back at once as
+// a usage error; unknown SANDBOX_* variables come back to be warned about,
+// or as errors under unknown_env: error. ok is false when --help was
+// answered and the command should stop.
+func loadConfig(name string, args []string, env settings.Environment, stdout io.Writer) (cfg sandbox.Config, unknown []settings.UnknownVariable, ok bool, err error) {
+	cfg = sandbox.DefaultConfig()
+	loaded, err := loader.Load(&cfg, args, env)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		c, _ := lookup(name)
+		printHelp(stdout, c)
+		return cfg, loaded.Unknown, false, nil
+	case err != nil && strings.Contains(err.Error(), "\n"):
+		err = fmt.Errorf("the configuration is refused:\n%w", err)
+	case err == nil && len(loaded.Args) > 0:
+		err = fmt.Errorf("unexpected argument %q: %s takes flags only (a boolean flag takes its value as --flag=false)\n%s", loaded.Args[0], name, commandList())
+	}
+	if cfg.UnknownEnv == sandbox.UnknownEnvError && len(loaded.Unknown) > 0 {
+		var lines []string
+		for _, u := range loaded.Unknown {
+			lines = append(lines, "environment "+u.String()+" (unknown_env: error)")
+		}
+		err = errors.Join(err, errors.New(strings.Join(lines, "\n")))
+	}
 	if err != nil {
-		return cfg, err
+		return cfg, loaded.Unknown, false, usageError{err}
 	}
-	if len(rest) > 0 {
-		return cfg, fmt.Errorf("unexpected arguments %q (see --help)", rest)
-	}
-	return cfg, cfg.Validate()
+	return cfg, loaded.Unknown, true, nil
 }
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig("sandbox", args, getenv, stderr)
-	if err != nil {
+func serve(ctx context.Context, args []string, env settings.Environment, stdout, stderr io.Writer) error {
+	cfg, unknown, ok, err := loadConfig("serve", args, env, stdout)
+	if !ok {
+		warnUnknown(stderr, unknown)
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	if getenv("GOGC") == "" {
+	for _, u := range unknown {
+		log.Warn("environment variable ignored: "+u.String(), "variable", u.Name, "closest", u.Closest)
+	}
+	if env["GOGC"] == "" {
 		// Measured in BENCHMARKS.md: 200 instead of Go's 100 buys ~20 % more
 		// creates a second for a few MiB of heap.
 		debug.SetGCPercent(cfg.GCPercent)
 	}
-	fx := fixtures.Default()
-	if cfg.Fixtures != "" {
-		doc, err := os.ReadFile(cfg.Fixtures)
-		if err != nil {
-			return fmt.Errorf("reading fixtures: %w", err)
-		}
-		if fx, err = fixtures.Parse(doc); err != nil {
-			return fmt.Errorf("fixtures %s: %w", cfg.Fixtures, err)
-		}
+	fx, err := loadFixtures(cfg.Fixtures)
+	if err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	baseURL := "http://" + reachable(ln.Addr().String())
-	sb, err := sandbox.New(cfg, sandbox.WithLogger(log), sandbox.WithFixtures(fx), sandbox.WithBaseURL(baseURL))
+	where := describeListener(ln.Addr())
+	sb, err := sandbox.New(cfg, sandbox.WithLogger(log), sandbox.WithFixtures(fx), sandbox.WithBaseURL(where.URL))
 	if err != nil {
 		ln.Close()
-		return err
+		return usageError{err}
 	}
+	return serveUntilDone(ctx, ln, sb, cfg, env, log, func() {
+		printBanner(stdout, where, cfg, fx)
+		log.Info("sandbox listening", "listen", where.Listen, "interfaces", where.Interfaces, "url", where.URL, "clock", cfg.Clock)
+	})
+}
+
+// warnUnknown writes the unknown-variable warnings when there is no
+// logger yet (the configuration was refused).
+func warnUnknown(w io.Writer, unknown []settings.UnknownVariable) {
+	for _, u := range unknown {
+		fmt.Fprintln(w, "sandbox: warning: environment variable ignored:", u.String())
+	}
+}
+
+// loadFixtures reads the fixtures file, or the embedded default for "".
+func loadFixtures(path string) (fixtures.Fixtures, error) {
+	if path == "" {
+		return fixtures.Default(), nil
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return fixtures.Fixtures{}, usagef("reading fixtures: %w", err)
+	}
+	fx, err := fixtures.ParseFile(path, doc)
+	if err != nil {
+		return fixtures.Fixtures{}, usagef("the fixtures file is refused:\n%w", err)
+	}
+	return fx, nil
+}
+
+// serveUntilDone serves on ln until ctx ends, then shuts down within the
+// grace (see shutdown), stops the background work and returns.
+func serveUntilDone(ctx context.Context, ln net.Listener, sb *sandbox.Sandbox, cfg sandbox.Config, env settings.Environment, log *slog.Logger, ready func()) error {
+	reqs := &inflight{}
 	srv := &http.Server{
-		Handler:           sb.Handler(),
+		Handler:           reqs.track(sb.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -80,28 +135,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srv.RegisterOnShutdown(sb.ReleaseFaults) // hung requests must not hold up the shutdown
 	runCtx, stopRun := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); sb.Run(runCtx) }()
-	if getenv("GOMEMLIMIT") == "" {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			governMemory(runCtx, cfg.MemoryLimit, gcPercent(cfg, getenv), 250*time.Millisecond)
-		}()
+	wg.Go(func() { sb.Run(runCtx) })
+	if env["GOMEMLIMIT"] == "" {
+		wg.Go(func() { governMemory(runCtx, cfg.MemoryLimit, gcPercent(cfg, env), 250*time.Millisecond) })
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(sb.Listener(ln)) }() // net/http's own refusals in the envelope too
+	ready()
 
-	printBanner(stdout, baseURL, cfg, fx)
-	log.Info("sandbox listening", "url", baseURL, "clock", cfg.Clock)
-
+	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	shutdownErr := srv.Shutdown(shutdownCtx)
+	shutdownErr := shutdown(srv, reqs, cfg.ShutdownGrace, log)
 	stopRun()
 	wg.Wait()
 	log.Info("sandbox stopped")
@@ -113,8 +160,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // gcPercent is the collector's target as the process runs: GOGC when set
 // (off counts as -1), else the gc_percent setting.
-func gcPercent(cfg sandbox.Config, getenv func(string) string) int {
-	switch v := getenv("GOGC"); {
+func gcPercent(cfg sandbox.Config, env settings.Environment) int {
+	switch v := env["GOGC"]; {
 	case v == "":
 		return cfg.GCPercent
 	case strings.EqualFold(v, "off"):
@@ -128,6 +175,7 @@ func gcPercent(cfg sandbox.Config, getenv func(string) string) int {
 	}
 }
 
+// newLogger is the process's logger, in the configured format and level.
 func newLogger(cfg sandbox.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
@@ -138,22 +186,12 @@ func newLogger(cfg sandbox.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// reachable turns a listen address into one a client on this host can
-// dial: the unspecified address becomes loopback.
-func reachable(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
-}
-
-// printBanner tells a person where the sandbox is and how to call it.
-func printBanner(w io.Writer, baseURL string, cfg sandbox.Config, fx fixtures.Fixtures) {
-	fmt.Fprintf(w, "marketplace-sandbox listening on %s (clock: %s)\n", baseURL, cfg.Clock)
+// printBanner tells a person where the sandbox listens, where a client on
+// this host reaches it, and how to call it.
+func printBanner(w io.Writer, where listener, cfg sandbox.Config, fx fixtures.Fixtures) {
+	baseURL := where.URL
+	fmt.Fprintf(w, "marketplace-sandbox listening on %s (%s; clock: %s)\n", where.Listen, where.Interfaces, cfg.Clock)
+	fmt.Fprintf(w, "  URL on this host:       %s\n", baseURL)
 	fmt.Fprintf(w, "  GitLab Marketplace API: %s/api/v1/marketplace/subscriptions (token: POST %s/oauth/token)\n", baseURL, baseURL)
 	fmt.Fprintf(w, "  control API:            %s/_sandbox/health, /_sandbox/clock, /_sandbox/gitlab/subscriptions\n", baseURL)
 	fmt.Fprintln(w, "  credentials (client_id / client_secret: scopes, trading partners):")

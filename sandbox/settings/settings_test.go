@@ -3,7 +3,6 @@ package settings_test
 import (
 	"errors"
 	"flag"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -37,13 +36,13 @@ func loader(files map[string]string) settings.Loader {
 	}}
 }
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func env(m map[string]string) settings.Environment { return settings.Environment(m) }
 
 func TestFlagsBeatEnvironmentBeatFileBeatDefaults(t *testing.T) {
 	cfg := config{Addr: "default", Count: 1, Inner: inner{Profile: "default", Lifetime: time.Hour}}
 	files := map[string]string{"c.yaml": "addr: file\ncount: 2\ninner:\n  lifetime: 90s\n  profile: file\ntags: [a, b]\n"}
-	_, err := loader(files).Load(&cfg, "app", []string{"--config", "c.yaml", "--inner-profile", "flag", "--debug"},
-		env(map[string]string{"APP_COUNT": "3", "APP_INNER_PROFILE": "env", "APP_START": "2030-01-02T03:04:05Z"}), io.Discard)
+	_, err := loader(files).Load(&cfg, []string{"--config", "c.yaml", "--inner-profile", "flag", "--debug"},
+		env(map[string]string{"APP_COUNT": "3", "APP_INNER_PROFILE": "env", "APP_START": "2030-01-02T03:04:05Z"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +57,7 @@ func TestFlagsBeatEnvironmentBeatFileBeatDefaults(t *testing.T) {
 func TestConfigFileNamedByTheEnvironment(t *testing.T) {
 	var cfg config
 	files := map[string]string{"e.yaml": "addr: from-env-file\n"}
-	if _, err := loader(files).Load(&cfg, "app", nil, env(map[string]string{"APP_CONFIG": "e.yaml"}), io.Discard); err != nil {
+	if _, err := loader(files).Load(&cfg, nil, env(map[string]string{"APP_CONFIG": "e.yaml"})); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "from-env-file" {
@@ -74,7 +73,7 @@ func TestErrorsNameTheSourceAndTheSetting(t *testing.T) {
 		env   map[string]string
 		want  []string
 	}{
-		{"unknown key in the file, with its line", map[string]string{"c.yaml": "addr: x\ninner:\n  lifetim: 3s\n"}, []string{"--config", "c.yaml"}, nil, []string{"c.yaml", "[3:3]", "lifetim"}},
+		{"unknown key in the file, with its line", map[string]string{"c.yaml": "addr: x\ninner:\n  lifetim: 3s\n"}, []string{"--config", "c.yaml"}, nil, []string{"c.yaml:3:3", "lifetim", "did you mean lifetime"}},
 		{"wrong type in the file", map[string]string{"c.yaml": "count: many\n"}, []string{"--config", "c.yaml"}, nil, []string{"c.yaml", "count"}},
 		{"bad duration in the file", map[string]string{"c.yaml": "inner:\n  lifetime: soon\n"}, []string{"--config", "c.yaml"}, nil, []string{"soon", "duration"}},
 		{"missing file", nil, []string{"--config", "nope.yaml"}, nil, []string{"nope.yaml"}},
@@ -86,7 +85,7 @@ func TestErrorsNameTheSourceAndTheSetting(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var cfg config
-			_, err := loader(tc.files).Load(&cfg, "app", tc.args, env(tc.env), io.Discard)
+			_, err := loader(tc.files).Load(&cfg, tc.args, env(tc.env))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -101,10 +100,10 @@ func TestErrorsNameTheSourceAndTheSetting(t *testing.T) {
 
 func TestUnknownFlagAndHelp(t *testing.T) {
 	var cfg config
-	if _, err := loader(nil).Load(&cfg, "app", []string{"--nope"}, env(nil), io.Discard); err == nil {
+	if _, err := loader(nil).Load(&cfg, []string{"--nope"}, env(nil)); err == nil {
 		t.Error("unknown flag accepted")
 	}
-	if _, err := loader(nil).Load(&cfg, "app", []string{"--help"}, env(nil), io.Discard); !errors.Is(err, flag.ErrHelp) {
+	if _, err := loader(nil).Load(&cfg, []string{"--help"}, env(nil)); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("--help: %v", err)
 	}
 }
@@ -138,11 +137,11 @@ func TestFileOnlyFieldsComeFromTheFileAlone(t *testing.T) {
 		t.Fatalf("List = %+v, want addr only", list)
 	}
 	files := map[string]string{"c.yaml": "rules:\n  - name: a\n  - name: b\n"}
-	_, err := loader(files).Load(&cfg, "app", []string{"--config", "c.yaml"}, env(map[string]string{"APP_RULES": "x"}), io.Discard)
+	_, err := loader(files).Load(&cfg, []string{"--config", "c.yaml"}, env(map[string]string{"APP_RULES": "x"}))
 	if err != nil || len(cfg.Rules) != 2 || cfg.Rules[1].Name != "b" {
 		t.Fatalf("err %v, rules %+v", err, cfg.Rules)
 	}
-	if _, err := loader(nil).Load(&cfg, "app", []string{"--rules", "x"}, env(nil), io.Discard); err == nil {
+	if _, err := loader(nil).Load(&cfg, []string{"--rules", "x"}, env(nil)); err == nil {
 		t.Error("a file-only field got a flag")
 	}
 }
