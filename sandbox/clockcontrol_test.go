@@ -114,7 +114,10 @@ func TestResetDoesNotWaitForACalloutInFlight(t *testing.T) {
 		t.Fatalf("create: %d %s", a.status, a.raw)
 	}
 	advanced := make(chan answer, 1)
-	go func() { a, _ := trySend(http.MethodPost, srv.URL+"/_sandbox/clock/advance", `{"by":"1h"}`); advanced <- a }()
+	go func() {
+		a, _ := trySend(http.MethodPost, srv.URL+"/_sandbox/clock/advance", `{"by":"1h"}`)
+		advanced <- a
+	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for send(t, http.MethodGet, srv.URL+"/_sandbox/faults/hang-callouts", "").body["hits"] != 1.0 {
 		if time.Now().After(deadline) {

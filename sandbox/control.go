@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
@@ -209,7 +210,10 @@ type advanceBody struct {
 // each at most once.
 func advanceRequest(r *http.Request) (advanceBody, error) {
 	var req advanceBody
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return req, badRequest("The query string is malformed: %v.", err)
+	}
 	for name, values := range q {
 		if name != "by" && name != "to" {
 			return req, badRequest("Unknown parameter %q: give by or to.", name)

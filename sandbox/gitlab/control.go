@@ -30,7 +30,10 @@ type page struct{ limit, offset int }
 // once, and none it does not know (a misspelt filter would otherwise list
 // everything). limit and offset are known to every listing.
 func filters(r *http.Request, known ...string) (url.Values, page, error) {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, page{}, newError(CodeInvalidRequest, "The query string is malformed: "+err.Error()+".")
+	}
 	all := append(append([]string(nil), known...), "limit", "offset")
 	for name, values := range q {
 		if !slices.Contains(all, name) {
