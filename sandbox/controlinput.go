@@ -115,8 +115,8 @@ func asTypeError(err error, target **json.UnmarshalTypeError) bool {
 	return ok
 }
 
-// noInput refuses a query parameter or a body on a control route that
-// takes neither: a parameter it does not know would otherwise be ignored
+// noInput refuses a query parameter or a body (other than {}) on a control
+// route that takes neither: a parameter it does not know would otherwise be ignored
 // (DELETE /_sandbox/faults?id=r1 deleting every rule).
 func noInput(r *http.Request) error {
 	for name := range r.URL.Query() {
@@ -125,8 +125,9 @@ func noInput(r *http.Request) error {
 	if r.URL.RawQuery != "" && len(r.URL.Query()) == 0 {
 		return badRequest("%s %s takes no query string.", r.Method, r.URL.Path)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1))
-	if err == nil && len(body) > 0 {
+	// An empty JSON object is no input: many clients send {} with every POST.
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64))
+	if trimmed := bytes.TrimSpace(body); err == nil && len(trimmed) > 0 && string(trimmed) != "{}" {
 		return badRequest("%s %s takes no body.", r.Method, r.URL.Path)
 	}
 	return nil
