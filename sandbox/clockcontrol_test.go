@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/sandboxtest"
 )
@@ -140,5 +141,15 @@ func TestResetDoesNotWaitForACalloutInFlight(t *testing.T) {
 	}
 	if subs := send(t, http.MethodGet, srv.URL+"/_sandbox/gitlab/subscriptions", ""); subs.body["total"] != 0.0 {
 		t.Errorf("after reset: %s", subs.raw)
+	}
+}
+
+// TestClockStartPastTheRangeIsRefused: the configuration cannot start the
+// clock where an advance may not take it.
+func TestClockStartPastTheRangeIsRefused(t *testing.T) {
+	cfg := sandbox.DefaultConfig()
+	cfg.Clock, cfg.ClockStart = clock.ModeFrozen, time.Date(9500, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := sandbox.New(cfg); err == nil || !strings.Contains(err.Error(), "clock_start") || !strings.Contains(err.Error(), "9000-01-01") {
+		t.Errorf("New with clock_start in 9500: %v", err)
 	}
 }

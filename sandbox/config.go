@@ -89,6 +89,9 @@ func (c Config) Validate() error {
 	if c.FaultMaxHang <= 0 || c.FaultMaxHang > time.Hour {
 		errs = append(errs, errors.New("fault_max_hang: must be more than 0s and at most 1h"))
 	}
+	if err := clock.CheckTime(c.ClockStart); err != nil {
+		errs = append(errs, fmt.Errorf("clock_start: %w", err))
+	}
 	errs = append(errs, c.faultErrors()...)
 	return errors.Join(errs...)
 }
