@@ -116,6 +116,9 @@ func (c Config) Validate() error {
 	if c.UnknownEnv != UnknownEnvWarn && c.UnknownEnv != UnknownEnvError {
 		errs = append(errs, fmt.Errorf("unknown_env: %q is not warn or error", c.UnknownEnv))
 	}
+	if err := clock.CheckTime(c.ClockStart); err != nil {
+		errs = append(errs, fmt.Errorf("clock_start: %w", err))
+	}
 	errs = append(errs, c.faultErrors()...)
 	return errors.Join(errs...)
 }

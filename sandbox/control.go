@@ -1,12 +1,10 @@
 package sandbox
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
+	"net/url"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
@@ -52,7 +50,7 @@ func (s *Sandbox) control(h func(r *http.Request) (any, error)) http.Handler {
 				ce = &controlError{status: http.StatusInternalServerError, code: "internal_error", description: "The server encountered an unexpected condition."}
 			}
 			writeControlJSON(w, ce.status, controlErrorBody{Error: ce.code, Description: ce.description,
-				Errors: ce.fields, RequestID: requestid.From(r.Context())})
+				Errors: capProblems(ce.fields), RequestID: requestid.From(r.Context())})
 			return
 		}
 		switch a, ok := v.(answer); {
@@ -96,7 +94,10 @@ func (s *Sandbox) health(w http.ResponseWriter, r *http.Request) {
 	writeControlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (s *Sandbox) reset(*http.Request) (any, error) {
+func (s *Sandbox) reset(r *http.Request) (any, error) {
+	if err := noInput(r); err != nil {
+		return nil, err
+	}
 	s.Reset()
 	return map[string]string{"status": "reset"}, nil
 }
@@ -114,42 +115,58 @@ func (s *Sandbox) clockState() clockView {
 	return clockView{Now: s.clock.Now(), Mode: s.clock.Mode(), Offset: s.clock.Offset().String(), Pending: s.clock.Pending()}
 }
 
-func (s *Sandbox) readClock(*http.Request) (any, error) { return s.clockState(), nil }
+func (s *Sandbox) readClock(r *http.Request) (any, error) {
+	if err := noInput(r); err != nil {
+		return nil, err
+	}
+	return s.clockState(), nil
+}
 
 // maxAdvance bounds one advance so that time arithmetic cannot overflow.
 const maxAdvance = 100 * 365 * 24 * time.Hour
 
+// maxFiredPerAdvance bounds the jobs one advance fires: past it the advance
+// stops with a 409 that says where the clock stands, and the client
+// advances again. It keeps one request from running for minutes over a
+// huge backlog (10⁵ callouts due are 10⁵ HTTP requests).
+const maxFiredPerAdvance = 10_000
+
 // advanceClock is POST /_sandbox/clock/advance with {"by": "10m"} or
 // {"to": "2026-12-01T00:00:00Z"} (also accepted as query parameters). It
-// answers once every job that fell due has run. The advance is detached
-// from the request, so a client that hangs up cannot leave it half done.
+// answers once every job that fell due has run. It works on the request's
+// context: a client that hangs up stops it before the next job, and so
+// does a reset; the clock then stands at the last job fired, so nothing
+// is skipped and nothing is left half done.
 func (s *Sandbox) advanceClock(r *http.Request) (any, error) {
 	by, err := s.advanceAmount(r)
 	if err != nil {
 		return nil, err
 	}
-	fired := s.clock.Advance(context.WithoutCancel(r.Context()), by)
+	report := s.clock.AdvanceBounded(r.Context(), by, maxFiredPerAdvance)
 	v := s.clockState()
-	v.Fired = &fired
+	v.Fired = &report.Fired
+	if report.Stopped != "" {
+		return nil, advanceStopped(report, v, s.clock.DueBy(v.Now.Add(by)))
+	}
 	return v, nil
 }
 
+// advanceStopped is the 409 of an advance that did not reach its target.
+func advanceStopped(report clock.AdvanceReport, v clockView, left int) error {
+	why := map[string]string{
+		clock.StopLimit:     fmt.Sprintf("it fired %d jobs, the most one advance may", report.Fired),
+		clock.StopReset:     "a reset interrupted it",
+		clock.StopCancelled: "its client went away",
+	}[report.Stopped]
+	return &controlError{status: http.StatusConflict, code: "advance_incomplete", description: fmt.Sprintf(
+		"The advance stopped before its target because %s: the clock stands at %s after %d jobs, with at least %d more due on the way; advance again to go on.",
+		why, v.Now.Format(time.RFC3339Nano), report.Fired, left)}
+}
+
 func (s *Sandbox) advanceAmount(r *http.Request) (time.Duration, error) {
-	var req struct {
-		By string `json:"by"`
-		To string `json:"to"`
-	}
-	req.By, req.To = r.URL.Query().Get("by"), r.URL.Query().Get("to")
-	body, err := io.ReadAll(io.LimitReader(r.Body, 4096))
+	req, err := advanceRequest(r)
 	if err != nil {
-		return 0, badRequest("The request body could not be read.")
-	}
-	if len(strings.TrimSpace(string(body))) > 0 {
-		dec := json.NewDecoder(strings.NewReader(string(body)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return 0, badRequest(`Send {"by": "10m"} or {"to": "<RFC 3339 time>"}: %v.`, err)
-		}
+		return 0, err
 	}
 	var by time.Duration
 	switch {
@@ -157,12 +174,15 @@ func (s *Sandbox) advanceAmount(r *http.Request) (time.Duration, error) {
 		return 0, badRequest("Give either by or to, not both.")
 	case req.By != "":
 		if by, err = time.ParseDuration(req.By); err != nil {
-			return 0, badRequest("by: %q is not a duration such as 90s, 10m or 36h.", req.By)
+			return 0, badRequest("by: %q is not a duration such as 90s, 10m or 36h (at most %s).", req.By, maxAdvance)
 		}
 	case req.To != "":
 		to, err := time.Parse(time.RFC3339Nano, req.To)
 		if err != nil {
 			return 0, badRequest("to: %q is not an RFC 3339 time.", req.To)
+		}
+		if err := clock.CheckTime(to); err != nil {
+			return 0, badRequest("to: %v.", err)
 		}
 		by = to.Sub(s.clock.Now())
 	default:
@@ -172,7 +192,49 @@ func (s *Sandbox) advanceAmount(r *http.Request) (time.Duration, error) {
 		return 0, badRequest("The sandbox clock never goes back; the advance must not be negative.")
 	}
 	if by > maxAdvance {
-		return 0, badRequest("One advance may move the clock at most 100 years.")
+		return 0, badRequest("One advance may move the clock at most 100 years (876000h).")
+	}
+	if err := s.clock.CheckAdvance(by); err != nil {
+		return 0, badRequest("%v.", err)
 	}
 	return by, nil
+}
+
+// advanceBody is the body of POST /_sandbox/clock/advance.
+type advanceBody struct {
+	By string `json:"by"`
+	To string `json:"to"`
+}
+
+// advanceRequest reads by and to from the query or a JSON body, not both,
+// each at most once.
+func advanceRequest(r *http.Request) (advanceBody, error) {
+	var req advanceBody
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return req, badRequest("The query string is malformed: %v.", err)
+	}
+	for name, values := range q {
+		if name != "by" && name != "to" {
+			return req, badRequest("Unknown parameter %q: give by or to.", name)
+		}
+		if len(values) > 1 {
+			return req, badRequest("Parameter %q is given %d times; give it once.", name, len(values))
+		}
+	}
+	body, err := readOptionalJSON(r)
+	if err != nil {
+		return req, err
+	}
+	if body != nil {
+		if len(q) > 0 {
+			return req, badRequest("Give by or to in the query or in the body, not both.")
+		}
+		if err := decodeStrict(body, &req); err != nil {
+			return req, badRequest(`Send {"by": "10m"} or {"to": "<RFC 3339 time>"}: %v.`, err)
+		}
+	} else {
+		req.By, req.To = q.Get("by"), q.Get("to")
+	}
+	return req, nil
 }

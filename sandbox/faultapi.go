@@ -1,10 +1,9 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -27,7 +26,12 @@ func (s *Sandbox) faultsState() faultsView {
 
 // listFaults is GET /_sandbox/faults: the seed and every rule in the order
 // they are tried, with their counters.
-func (s *Sandbox) listFaults(*http.Request) (any, error) { return s.faultsState(), nil }
+func (s *Sandbox) listFaults(r *http.Request) (any, error) {
+	if err := noInput(r); err != nil {
+		return nil, err
+	}
+	return s.faultsState(), nil
+}
 
 // addFault is POST /_sandbox/faults with one rule: 201 with the stored
 // rule, 422 listing every problem, 409 for an id in use.
@@ -55,15 +59,17 @@ func (s *Sandbox) addFault(r *http.Request) (any, error) {
 	return answer{status: http.StatusCreated, body: v}, nil
 }
 
-// readControlBody reads a small JSON body; an empty one is a 400.
+// readControlBody reads a small JSON body that must be there, with no
+// query parameter beside it; an empty one is a 400.
 func readControlBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRuleBytes+1))
-	switch {
-	case err != nil:
-		return nil, badRequest("The request body could not be read.")
-	case len(body) > maxRuleBytes:
-		return nil, badRequest("The request body is larger than %d bytes.", maxRuleBytes)
-	case strings.TrimSpace(string(body)) == "":
+	if len(r.URL.Query()) > 0 || r.URL.RawQuery != "" {
+		return nil, badRequest("%s %s takes a JSON body and no query parameters.", r.Method, r.URL.Path)
+	}
+	body, err := readOptionalJSON(r)
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
 		return nil, badRequest("The request needs a JSON body.")
 	}
 	return body, nil
@@ -71,7 +77,10 @@ func readControlBody(r *http.Request) ([]byte, error) {
 
 // getFault is GET /_sandbox/faults/{id}.
 func (s *Sandbox) getFault(r *http.Request) (any, error) {
-	id := mux.Vars(r)["id"]
+	id, err := faultID(r)
+	if err != nil {
+		return nil, err
+	}
 	v, ok := s.faults.Get(id)
 	if !ok {
 		return nil, notFound("No fault rule %q.", id)
@@ -81,7 +90,10 @@ func (s *Sandbox) getFault(r *http.Request) (any, error) {
 
 // deleteFault is DELETE /_sandbox/faults/{id}.
 func (s *Sandbox) deleteFault(r *http.Request) (any, error) {
-	id := mux.Vars(r)["id"]
+	id, err := faultID(r)
+	if err != nil {
+		return nil, err
+	}
 	if !s.faults.Delete(id) {
 		return nil, notFound("No fault rule %q.", id)
 	}
@@ -90,7 +102,10 @@ func (s *Sandbox) deleteFault(r *http.Request) (any, error) {
 
 // deleteFaults is DELETE /_sandbox/faults: every rule goes, the config
 // file's too, until the next reset.
-func (s *Sandbox) deleteFaults(*http.Request) (any, error) {
+func (s *Sandbox) deleteFaults(r *http.Request) (any, error) {
+	if err := noInput(r); err != nil {
+		return nil, err
+	}
 	s.faults.DeleteAll()
 	return answer{status: http.StatusNoContent}, nil
 }
@@ -105,11 +120,32 @@ func (s *Sandbox) seedFaults(r *http.Request) (any, error) {
 	var req struct {
 		Seed *uint64 `json:"seed"`
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || req.Seed == nil {
+	if err := decodeStrict(body, &req); err != nil || req.Seed == nil {
 		return nil, badRequest(`Send {"seed": n} with n a whole number from 0 (pick one) to 18446744073709551615.`)
 	}
 	s.faults.SetSeed(*req.Seed)
 	return s.faultsState(), nil
+}
+
+// faultID is the {id} of a fault route, exactly as given (path-unescaped,
+// never trimmed or case-folded) and refused when it could never be a
+// rule's id, so that a typo reads as one.
+func faultID(r *http.Request) (string, error) {
+	if err := noInput(r); err != nil {
+		return "", err
+	}
+	raw := mux.Vars(r)["id"]
+	id, err := url.PathUnescape(raw)
+	if err != nil || len(id) > 64 || strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != "" {
+		return "", badRequest("%q is not a fault rule id: ids are 1 to 64 letters, digits, '-', '_' or '.'.", truncate(raw))
+	}
+	return id, nil
+}
+
+// truncate shortens a client's text for an error message.
+func truncate(s string) string {
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:64]) + "…"
+	}
+	return s
 }

@@ -21,10 +21,13 @@ func (s *Sandbox) listJournal(r *http.Request) (any, error) {
 
 // getJournalEntry is GET /_sandbox/journal/{id}.
 func (s *Sandbox) getJournalEntry(r *http.Request) (any, error) {
+	if err := noInput(r); err != nil {
+		return nil, err
+	}
 	text := mux.Vars(r)["id"]
 	id, err := strconv.ParseUint(text, 10, 64)
-	if err != nil {
-		return nil, badRequest("Journal ids are whole numbers; %q is not one.", text)
+	if err != nil || strconv.FormatUint(id, 10) != text {
+		return nil, badRequest("Journal ids are whole numbers written without sign or leading zeros; %q is not one.", truncate(text))
 	}
 	e, ok := s.journal.Get(id)
 	if !ok {
@@ -34,7 +37,10 @@ func (s *Sandbox) getJournalEntry(r *http.Request) (any, error) {
 }
 
 // clearJournal is DELETE /_sandbox/journal.
-func (s *Sandbox) clearJournal(*http.Request) (any, error) {
+func (s *Sandbox) clearJournal(r *http.Request) (any, error) {
+	if err := noInput(r); err != nil {
+		return nil, err
+	}
 	s.journal.Clear()
 	return answer{status: http.StatusNoContent}, nil
 }

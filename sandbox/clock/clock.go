@@ -14,6 +14,7 @@ import (
 	"container/heap"
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +40,9 @@ type Clock struct {
 	// fireMu serialises firing so that jobs run one at a time and in due
 	// order, whether the Run loop or Advance fires them.
 	fireMu sync.Mutex
+	// quiescing counts Quiesce calls waiting for fireMu: while it is not
+	// zero, every firing loop stops before its next job.
+	quiescing atomic.Int32
 
 	// mu guards the fields below it.
 	mu     sync.Mutex
@@ -48,6 +52,9 @@ type Clock struct {
 	queue  jobQueue
 	seq    uint64
 	wake   chan struct{}
+	// stopFiring cancels the context of the job firing now, if any, so
+	// that Quiesce never waits for a slow job (a callout in flight).
+	stopFiring context.CancelFunc
 }
 
 // Option configures a Clock.
@@ -138,7 +145,7 @@ func (t *Timer) Stop() bool {
 func (c *Clock) AfterFunc(d time.Duration, name string, job Job) *Timer {
 	c.mu.Lock()
 	c.seq++
-	e := &entry{due: c.nowLocked().Add(d), seq: c.seq, name: name, job: job}
+	e := &entry{due: clampDue(c.nowLocked(), d), seq: c.seq, name: name, job: job}
 	heap.Push(&c.queue, e)
 	c.mu.Unlock()
 	c.poke()
@@ -166,12 +173,49 @@ type Pending struct {
 
 // Quiesce runs f while no job is firing and none can start, then drops
 // every scheduled job; the sandbox's reset uses it so that no job from
-// before the reset writes into the state after it.
+// before the reset writes into the state after it. It does not wait for
+// work in progress to finish on its own: the job firing now has its
+// context cancelled (a callout in flight is abandoned) and a running
+// Advance stops before its next job, so Quiesce waits at most for one job
+// to notice its cancelled context.
 func (c *Clock) Quiesce(f func()) {
+	c.quiescing.Add(1)
+	defer c.quiescing.Add(-1)
+	c.mu.Lock()
+	if c.stopFiring != nil {
+		c.stopFiring()
+	}
+	c.mu.Unlock()
 	c.fireMu.Lock()
 	defer c.fireMu.Unlock()
 	f()
 	c.Clear()
+}
+
+// firing derives the context jobs fire with, which Quiesce can cancel;
+// the caller holds fireMu and calls the returned function when done.
+func (c *Clock) firing(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	c.mu.Lock()
+	c.stopFiring = cancel
+	c.mu.Unlock()
+	return ctx, func() {
+		c.mu.Lock()
+		c.stopFiring = nil
+		c.mu.Unlock()
+		cancel()
+	}
+}
+
+// interrupted says why a firing loop must stop before its next job, or "".
+func (c *Clock) interrupted(ctx context.Context) string {
+	switch {
+	case c.quiescing.Load() > 0:
+		return StopReset
+	case ctx.Err() != nil:
+		return StopCancelled
+	}
+	return ""
 }
 
 // Clear drops every scheduled job.
@@ -189,10 +233,43 @@ func (c *Clock) Clear() {
 // that falls due on the way, including jobs those jobs schedule. While a job
 // runs the clock reads that job's due time, so timestamps written by the job
 // are the ones it would have written had time passed normally. Advance
-// returns how many jobs it fired once they all have.
+// returns how many jobs it fired once they all have. It is AdvanceBounded
+// without a limit.
 func (c *Clock) Advance(ctx context.Context, d time.Duration) int {
+	return c.AdvanceBounded(ctx, d, 0).Fired
+}
+
+// Stop reasons of an Advance that did not reach its target.
+const (
+	// StopLimit: the advance fired as many jobs as it was allowed.
+	StopLimit = "limit"
+	// StopCancelled: the advance's context ended (its client went away).
+	StopCancelled = "cancelled"
+	// StopReset: a reset (Quiesce) interrupted the advance.
+	StopReset = "reset"
+)
+
+// AdvanceReport says what one advance did.
+type AdvanceReport struct {
+	// Fired counts the jobs it ran.
+	Fired int
+	// Stopped is "" when the clock reached the target, else why it did
+	// not (StopLimit, StopCancelled, StopReset). The clock then stands at
+	// the due time of the last job fired, never past work not yet done.
+	Stopped string
+}
+
+// AdvanceBounded is Advance that fires at most limit jobs (0: no limit)
+// and stops before the next job once ctx ends or a reset starts, so that
+// an advance over a huge backlog neither outlives its client nor holds up
+// a reset. When it stops early the clock is not moved to the target: it
+// reads the time of the last job fired, so nothing that fell due before
+// it is skipped, and a new advance goes on from there.
+func (c *Clock) AdvanceBounded(ctx context.Context, d time.Duration, limit int) AdvanceReport {
 	c.fireMu.Lock()
 	defer c.fireMu.Unlock()
+	ctx, done := c.firing(ctx)
+	defer done()
 
 	c.mu.Lock()
 	startOffset := c.offset
@@ -201,34 +278,68 @@ func (c *Clock) Advance(ctx context.Context, d time.Duration) int {
 	// In real mode the wall clock moves while jobs run, so the limit is
 	// where the clock will stand once the advance is done, recomputed each
 	// time: work a job schedules "now" still falls inside the advance.
-	limit := func() time.Time {
+	until := func() time.Time {
 		if c.Mode() == ModeFrozen {
 			return target
 		}
 		return c.wall().Add(startOffset + d)
 	}
 
-	fired := 0
-	for ctx.Err() == nil {
-		e := c.popDue(limit(), true)
+	var report AdvanceReport
+	for {
+		if report.Stopped = c.interrupted(ctx); report.Stopped != "" {
+			break
+		}
+		if limit > 0 && report.Fired >= limit && c.hasDue(until()) {
+			report.Stopped = StopLimit
+			break
+		}
+		e := c.popDue(until(), true)
 		if e == nil {
 			break
 		}
 		e.job(ctx)
-		fired++
+		report.Fired++
 	}
+	if report.Stopped == "" {
+		c.moveTo(target, startOffset+d)
+	}
+	c.poke()
+	return report
+}
 
+// moveTo puts the clock at target (frozen) or offset (real), never back.
+func (c *Clock) moveTo(target time.Time, offset time.Duration) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.mode == ModeFrozen {
 		if target.After(c.frozen) {
 			c.frozen = target
 		}
-	} else if startOffset+d > c.offset {
-		c.offset = startOffset + d
+	} else if offset > c.offset {
+		c.offset = offset
 	}
-	c.mu.Unlock()
-	c.poke()
-	return fired
+}
+
+// hasDue reports whether a job is due at or before limit.
+func (c *Clock) hasDue(limit time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue) > 0 && !c.queue[0].due.After(limit)
+}
+
+// DueBy counts the jobs due at or before t, for a report on what an
+// interrupted advance left.
+func (c *Clock) DueBy(t time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, e := range c.queue {
+		if !e.due.After(t) {
+			n++
+		}
+	}
+	return n
 }
 
 // popDue removes and returns the earliest job due at or before limit, or nil.
@@ -277,7 +388,9 @@ func (c *Clock) Run(ctx context.Context) {
 func (c *Clock) fireDue(ctx context.Context) {
 	c.fireMu.Lock()
 	defer c.fireMu.Unlock()
-	for ctx.Err() == nil {
+	ctx, done := c.firing(ctx)
+	defer done()
+	for c.interrupted(ctx) == "" {
 		e := c.popDue(c.Now(), false)
 		if e == nil {
 			return

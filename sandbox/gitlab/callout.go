@@ -3,7 +3,6 @@ package gitlab
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -77,18 +76,11 @@ func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
 		e.Header = http.Header{"Www-Authenticate": {fmt.Sprintf("Basic realm=%q", calloutRealm)}}
 		return e
 	}
-	id := r.Header.Get("Zuora-Notification-Id")
-	if id == "" {
-		return newError(CodeInvalidRequest, "Missing header Zuora-Notification-Id.")
-	}
-	body, err := readBody(r, p.settings.MaxBodyBytes)
+	n, err := readNotification(r, p.settings.MaxBodyBytes)
 	if err != nil {
 		return err
 	}
-	var n zuora.Notification
-	if err := json.Unmarshal(body, &n); err != nil || n.SubscriptionNumber == "" {
-		return newError(CodeInvalidRequest, "The callout body must be JSON with a subscriptionNumber.")
-	}
+	id := n.ID
 	key, known := p.subscriptions.KeyOf(n.SubscriptionNumber)
 	now := p.clock.Now()
 	if known {
@@ -108,14 +100,14 @@ func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	p.subscriptions.Note(key, subscription.KindCallout, now, fmt.Sprintf("%q notification %s accepted", n.Event, id))
-	switch n.Event {
-	case zuora.EventPaymentDeclined:
+	switch calloutEvents[n.Event] {
+	case declines:
 		reason := "Zuora reported the payment declined"
 		if n.Reason != "" {
 			reason += ": " + n.Reason
 		}
 		_ = p.subscriptions.Transition(key, subscription.Failed, now, reason)
-	default:
+	case provisions:
 		p.clock.AfterFunc(p.settings.Provisioning.Delay, "provision "+describe(key), func(ctx context.Context) { p.provision(ctx, key) })
 	}
 	writeJSON(w, http.StatusOK, calloutAck{Status: "accepted"})

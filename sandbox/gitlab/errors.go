@@ -3,6 +3,7 @@ package gitlab
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -122,9 +123,22 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	writeJSON(w, e.Code.Status(), errorBody{
 		Error:       e.Code,
 		Description: e.Description,
-		Errors:      e.Fields,
+		Errors:      capFields(e.Fields),
 		RequestID:   requestid.From(r.Context()),
 	})
+}
+
+// maxListedFields caps the field list of one error answer; the rest are
+// counted in a last entry ("and N more"), so a body with thousands of
+// mistakes does not get a megabyte of answer.
+const maxListedFields = 50
+
+func capFields(fields []openapi.FieldError) []openapi.FieldError {
+	if len(fields) <= maxListedFields {
+		return fields
+	}
+	out := append([]openapi.FieldError(nil), fields[:maxListedFields]...)
+	return append(out, openapi.FieldError{Field: "errors", Message: fmt.Sprintf("and %d more problems not listed", len(fields)-maxListedFields)})
 }
 
 // writeJSON is the one adapter that writes a JSON answer.

@@ -105,7 +105,10 @@ type magicView struct {
 // listMagic is GET /_sandbox/gitlab/magic: whether magic values are on
 // (gitlab.magic_values) and the whole table, so a harness can tell a
 // sandbox that honours them from one started with them off.
-func (p *Portal) listMagic(w http.ResponseWriter, _ *http.Request) error {
+func (p *Portal) listMagic(w http.ResponseWriter, r *http.Request) error {
+	if err := noInput(r); err != nil {
+		return err
+	}
 	out := struct {
 		Enabled bool        `json:"enabled"`
 		Values  []magicView `json:"values"`

@@ -1,7 +1,6 @@
 package gitlab
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,17 +9,38 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/script"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/zuora"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/strictjson"
 )
 
 // maxScriptBytes bounds a posted script; a real one is a few hundred bytes.
 const maxScriptBytes = 64 << 10
 
+// maxFiredPerFire bounds the jobs one fire request runs on the clock.
+const maxFiredPerFire = 1000
+
+// controlID is a path id of a control route, path-unescaped and otherwise
+// exactly as given: one that could never name a script or notification
+// (over 128 characters, or outside letters, digits, '.', '_', '~', '-') is
+// a 400 rather than a 404, so that a mangled id reads as one.
+func controlID(r *http.Request, name, what string) (string, error) {
+	if err := noInput(r); err != nil {
+		return "", err
+	}
+	id := pathVar(r, name)
+	if !notificationIDPattern.MatchString(id) {
+		return "", newError(CodeInvalidRequest, fmt.Sprintf("%s is not a %s id: ids are 1 to 128 letters, digits, '.', '_', '~' or '-'.", quote(id), what))
+	}
+	return id, nil
+}
+
 // listScripts is GET /_sandbox/gitlab/scripts: the scripts in force, the
 // configuration file's first, in the order they were added.
-func (p *Portal) listScripts(w http.ResponseWriter, _ *http.Request) error {
-	writeJSON(w, http.StatusOK, struct {
-		Scripts []script.Script `json:"scripts"`
-	}{p.scripts.List()})
+func (p *Portal) listScripts(w http.ResponseWriter, r *http.Request) error {
+	_, pg, err := filters(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listing(r, "scripts", p.scripts.List(), pg))
 	return nil
 }
 
@@ -28,6 +48,12 @@ func (p *Portal) listScripts(w http.ResponseWriter, _ *http.Request) error {
 // (and its generated id), 422 listing every bad or unknown field, 409 for
 // an id in use.
 func (p *Portal) addScript(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.RawQuery != "" {
+		return newError(CodeInvalidRequest, "POST /_sandbox/gitlab/scripts takes a JSON body and no query parameters.")
+	}
+	if err := jsonContentType(r); err != nil {
+		return err
+	}
 	body, err := readBody(r, maxScriptBytes)
 	if err != nil {
 		return err
@@ -35,6 +61,9 @@ func (p *Portal) addScript(w http.ResponseWriter, r *http.Request) error {
 	if !json.Valid(body) {
 		var probe any
 		return newError(CodeBadRequest, "The script is not valid JSON: "+jsonProblem(json.Unmarshal(body, &probe))+".")
+	}
+	if err := strictjson.Check(body); err != nil {
+		return newError(CodeBadRequest, "The script is not usable JSON: "+err.Error()+".")
 	}
 	sc, problems := script.Decode(body, p.knownPartner)
 	if len(problems) > 0 {
@@ -55,7 +84,10 @@ func (p *Portal) addScript(w http.ResponseWriter, r *http.Request) error {
 
 // getScript is GET /_sandbox/gitlab/scripts/{id}.
 func (p *Portal) getScript(w http.ResponseWriter, r *http.Request) error {
-	id := pathVar(r, "id")
+	id, err := controlID(r, "id", "script")
+	if err != nil {
+		return err
+	}
 	sc, err := p.scripts.Get(id)
 	if err != nil {
 		return errNoScript(id)
@@ -67,7 +99,10 @@ func (p *Portal) getScript(w http.ResponseWriter, r *http.Request) error {
 // deleteScript is DELETE /_sandbox/gitlab/scripts/{id}; it answers with
 // the script it removed. Steps already taken stay as they happened.
 func (p *Portal) deleteScript(w http.ResponseWriter, r *http.Request) error {
-	id := pathVar(r, "id")
+	id, err := controlID(r, "id", "script")
+	if err != nil {
+		return err
+	}
 	sc, err := p.scripts.Remove(id)
 	if err != nil {
 		return errNoScript(id)
@@ -82,7 +117,10 @@ func errNoScript(id string) error {
 
 // clearScripts is DELETE /_sandbox/gitlab/scripts: every script goes, the
 // configuration file's too (a reset brings those back).
-func (p *Portal) clearScripts(w http.ResponseWriter, _ *http.Request) error {
+func (p *Portal) clearScripts(w http.ResponseWriter, r *http.Request) error {
+	if err := noInput(r); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Deleted int `json:"deleted"`
 	}{p.scripts.Clear()})
@@ -107,7 +145,7 @@ func (p *Portal) viewHeld(h zuora.Held) heldView {
 // listPendingCallouts is GET /_sandbox/gitlab/callouts/pending: the
 // notifications Zuora holds (manual mode or script, or reordering).
 func (p *Portal) listPendingCallouts(w http.ResponseWriter, r *http.Request) error {
-	q, err := filters(r, "subscriptionNumber", "externalSubscriptionId", "partner")
+	q, pg, err := filters(r, "subscriptionNumber", "externalSubscriptionId", "partner")
 	if err != nil {
 		return err
 	}
@@ -119,9 +157,7 @@ func (p *Portal) listPendingCallouts(w http.ResponseWriter, r *http.Request) err
 			out = append(out, v)
 		}
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Pending []heldView `json:"pending"`
-	}{out})
+	writeJSON(w, http.StatusOK, listing(r, "pending", out, pg))
 	return nil
 }
 
@@ -138,12 +174,18 @@ func matches(q url.Values, name, value string) bool {
 // comes after the delivery and whatever it set off without delay; it
 // lists the delivery attempts made so far.
 func (p *Portal) fireCallout(w http.ResponseWriter, r *http.Request) error {
-	id := pathVar(r, "notificationId")
+	id, err := controlID(r, "notificationId", "notification")
+	if err != nil {
+		return err
+	}
 	h, err := p.callouts.Fire(id)
 	if err != nil {
 		return errNotHeld(id)
 	}
-	p.clock.Advance(context.WithoutCancel(r.Context()), 0)
+	// The first attempt is due now; firing it (and what it sets off
+	// without delay) works on the request's context, so a client that
+	// leaves or a reset stops it, bounded like an advance.
+	p.clock.AdvanceBounded(r.Context(), 0, maxFiredPerFire)
 	deliveries := []zuora.Delivery{}
 	for _, d := range p.callouts.Deliveries() {
 		if d.NotificationID == id && d.Outcome != zuora.OutcomeHeld {
@@ -160,7 +202,10 @@ func (p *Portal) fireCallout(w http.ResponseWriter, r *http.Request) error {
 // dropCallout is POST /_sandbox/gitlab/callouts/{notificationId}/drop:
 // Zuora will never send the held notification.
 func (p *Portal) dropCallout(w http.ResponseWriter, r *http.Request) error {
-	id := pathVar(r, "notificationId")
+	id, err := controlID(r, "notificationId", "notification")
+	if err != nil {
+		return err
+	}
 	h, err := p.callouts.Drop(id, "dropped through the control API")
 	if err != nil {
 		return errNotHeld(id)

@@ -60,7 +60,7 @@ func TestBadScriptsAreRefusedWithEveryProblemNamed(t *testing.T) {
 		{"unknown partner", `{"partner":"nobody","zuora":{"error":"x"}}`, 422, "validation_failed", map[string]string{"partner": `no partner "nobody"`}},
 		{"external id alone", `{"externalSubscriptionId":"x","zuora":{"error":"x"}}`, 422, "validation_failed", map[string]string{"externalSubscriptionId": "needs partner"}},
 		{"bad id", `{"id":"a b","zuora":{"error":"x"}}`, 422, "validation_failed", map[string]string{"id": "1 to 64"}},
-		{"drop and manual", `{"callout":{"drop":true,"manual":true}}`, 422, "validation_failed", map[string]string{"callout": "contradict"}},
+		{"drop and manual", `{"callout":{"drop":true,"manual":true}}`, 422, "validation_failed", map[string]string{"callout.manual": "contradicts callout.drop"}},
 		{"too large", `{"zuora":{"error":"` + strings.Repeat("x", 70<<10) + `"}}`, 413, "payload_too_large", nil},
 	}
 	for _, tc := range cases {

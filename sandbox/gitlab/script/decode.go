@@ -148,10 +148,7 @@ func checkValues(s Script, knownPartner func(string) bool) []openapi.FieldError 
 	if a := s.Callout.Auth; a != "" && a != "challenge" && a != "preemptive" {
 		bad("callout.auth", "%q is not challenge or preemptive", a)
 	}
-	if s.Callout.Drop && s.Callout.Manual {
-		bad("callout", "drop and manual contradict each other: a dropped callout cannot be fired")
-	}
-	return errs
+	return append(errs, contradictions(s)...)
 }
 
 // checkEffect refuses a script that changes nothing: it is a mistake, such

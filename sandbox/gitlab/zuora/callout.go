@@ -16,10 +16,13 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 )
 
-// Event names of the callouts the portal cares about (reference §6).
+// Event names of the callouts the portal cares about (reference §6): the
+// fake Zuora sends the first and the last; "New Subscription Created" is
+// the other event a tenant may configure for a new subscription.
 const (
-	EventOrderProcessed  = "Order Processed"
-	EventPaymentDeclined = "Payment Declined"
+	EventOrderProcessed      = "Order Processed"
+	EventSubscriptionCreated = "New Subscription Created"
+	EventPaymentDeclined     = "Payment Declined"
 )
 
 // Notification is one callout: Zuora sends ids, not whole objects.
