@@ -7,7 +7,10 @@
 package conformance
 
 import (
+	"fmt"
+
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/engine"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/report"
@@ -50,4 +53,34 @@ func runSpec(ctx ginkgo.SpecContext, runner *engine.Runner, sc scenario.Scenario
 	case engine.Fail, engine.Error:
 		ginkgo.Fail(res.Message())
 	}
+}
+
+// FailIfNothingChecked makes a suite fail when no scenario spec ran, or
+// when every one that ran was skipped: a label filter or focus that
+// matches nothing, or a target whose capabilities were all missing,
+// would otherwise leave Ginkgo reporting success having checked nothing.
+// Call it beside Describe, before RunSpecs.
+func FailIfNothingChecked() bool {
+	return ginkgo.ReportAfterSuite("conformance: at least one scenario was checked", func(r ginkgo.Report) {
+		ran, skipped := 0, 0
+		for _, sr := range r.SpecReports {
+			if sr.LeafNodeType != types.NodeTypeIt {
+				continue
+			}
+			switch sr.State {
+			case types.SpecStatePending:
+			case types.SpecStateSkipped:
+				ran++
+				skipped++
+			default:
+				ran++
+			}
+		}
+		switch {
+		case r.PreRunStats.SpecsThatWillRun == 0:
+			ginkgo.Fail("no scenario spec was selected (check -ginkgo.label-filter and -ginkgo.focus): nothing was checked")
+		case ran > 0 && ran == skipped:
+			ginkgo.Fail(fmt.Sprintf("all %d selected scenarios were skipped: nothing was checked", ran))
+		}
+	})
 }

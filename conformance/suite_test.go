@@ -30,8 +30,13 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatalf("scenarios:\n%v", err)
 	}
+	suite, _ := ginkgo.GinkgoConfiguration()
+	if err := scenario.CheckLabelFilter(suite.LabelFilter, lib.Labels()); err != nil {
+		t.Fatalf("-ginkgo.label-filter: %v", err)
+	}
 	runner := newRunner(t, url, lib)
 	conformance.Describe("GitLab Marketplace API conformance", lib.Scenarios, runner)
+	conformance.FailIfNothingChecked()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(t, "Conformance")
 }
@@ -43,7 +48,14 @@ func newRunner(t *testing.T, url string, lib *scenario.Library) *engine.Runner {
 	if err := target.Probe(ctx, client, url, 3*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := target.Discover(ctx, client, target.Config{URL: url}.ApplyEnv(os.Getenv))
+	if err := target.CheckEnv(os.Environ()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := target.Config{URL: url}.ApplyEnv(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = target.Discover(ctx, client, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

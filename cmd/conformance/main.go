@@ -4,11 +4,14 @@
 // a release on.
 //
 //	conformance [--target URL] [--config FILE] [--scenarios DIR]
-//	            [--label-filter EXPR] [--list]
+//	            [--label-filter EXPR] [--id ID[,ID…]] [--list]
 //	            [--junit FILE] [--json FILE] [--html FILE]
+//	            [--allow-all-skipped] [--allow-empty]
 //
-// Exit codes: 0 every scenario passed (or was skipped), 1 a scenario failed,
-// 2 usage, configuration or scenario errors, 3 the target is unreachable.
+// Exit codes: 0 every selected scenario passed (skips allowed, as long as
+// one ran), 1 a scenario failed, 2 usage, configuration or scenario errors,
+// or a run that checked nothing (every scenario skipped, none selected,
+// interrupted), 3 the target is unreachable.
 package main
 
 import (
@@ -31,7 +34,7 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(reportExit(err, os.Stderr))
 }

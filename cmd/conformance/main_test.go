@@ -46,7 +46,11 @@ func needingCapabilities(t *testing.T, filter string) int {
 func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	var environ []string
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	err := run(context.Background(), args, environ, &stdout, &stderr)
 	return reportExit(err, &stderr), stdout.String(), stderr.String()
 }
 
@@ -163,7 +167,11 @@ func TestConfigLayering(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := loadConfig(o, func(k string) string { return env[k] })
+			var environ []string
+			for k, v := range env {
+				environ = append(environ, k+"="+v)
+			}
+			got, err := loadConfig(o, environ)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,10 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
-
-	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/engine"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/report"
@@ -24,11 +23,17 @@ import (
 const suiteName = "GitLab Marketplace API conformance"
 
 // run is the whole command; main only maps its error to an exit code.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// environ is the process environment (KEY=VALUE), read whole so that an
+// unknown CONFORMANCE_* variable can be refused.
+func run(ctx context.Context, args []string, environ []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	cfg, err := loadConfig(o, environ)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -40,9 +45,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		printList(stdout, selected)
 		return nil
 	}
-	cfg, err := loadConfig(o, getenv)
-	if err != nil {
-		return withCode(exitUsage, err)
+	if len(selected) == 0 {
+		fmt.Fprintln(stderr, "conformance: no scenario selected (--allow-empty): nothing to check")
+		return writeReports(o, report.Run{Suite: suiteName, Target: cfg.URL, Started: time.Now()})
 	}
 	client := engine.DefaultHTTPClient(o.timeout)
 	if err := target.WaitReady(ctx, client, cfg.URL, o.wait, o.probeTimeout); err != nil {
@@ -64,11 +69,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return withCode(exitUsage, err)
 	}
 	printSummary(stdout, result)
-	return verdict(result)
+	return verdict(result, len(selected), o)
 }
 
-// loadScenarios loads the library (embedded or --scenarios) and applies
-// the label filter.
+// loadScenarios loads the library (embedded or --scenarios) and selects
+// with the label filter and the ids. Selecting nothing is an error unless
+// --allow-empty says it is intended.
 func loadScenarios(o options) ([]scenario.Scenario, *scenario.Library, error) {
 	var fsys fs.FS = scenarios.FS
 	root := "scenarios"
@@ -79,20 +85,26 @@ func loadScenarios(o options) ([]scenario.Scenario, *scenario.Library, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	filter, err := types.ParseLabelFilter(o.labelFilter)
+	selected, err := lib.Select(o.labelFilter, o.ids)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--label-filter: %w", err)
+		return nil, nil, err
 	}
-	var selected []scenario.Scenario
-	for _, sc := range lib.Scenarios {
-		if filter(sc.AllLabels()) {
-			selected = append(selected, sc)
-		}
-	}
-	if len(selected) == 0 {
-		return nil, nil, fmt.Errorf("no scenario matches --label-filter %q", o.labelFilter)
+	if len(selected) == 0 && !o.allowEmpty {
+		return nil, nil, fmt.Errorf("no scenario matches %s; nothing would be checked (--allow-empty if that is intended)", selection(o))
 	}
 	return selected, lib, nil
+}
+
+// selection describes the filters of a run, for messages.
+func selection(o options) string {
+	var parts []string
+	if o.labelFilter != "" {
+		parts = append(parts, fmt.Sprintf("--label-filter %q", o.labelFilter))
+	}
+	if len(o.ids) > 0 {
+		parts = append(parts, fmt.Sprintf("--id %s", o.ids.String()))
+	}
+	return strings.Join(parts, " and ")
 }
 
 // execute runs the scenarios one after another: they share the target, and
@@ -112,8 +124,11 @@ func execute(ctx context.Context, runner *engine.Runner, selected []scenario.Sce
 }
 
 // verdict maps the outcomes to the exit code: unreachable beats scenario
-// errors, which beat failures.
-func verdict(r report.Run) error {
+// errors, which beat failures. A run that checked nothing is not a pass:
+// one interrupted before every selected scenario ran, or one in which
+// every scenario was skipped (a capability misspelt or not discovered),
+// unless --allow-all-skipped says so.
+func verdict(r report.Run, selected int, o options) error {
 	var targetErr, scenarioErr bool
 	for _, res := range r.Results {
 		if res.Outcome == engine.Error {
@@ -129,8 +144,24 @@ func verdict(r report.Run) error {
 		return withCode(exitUsage, errors.New("some scenarios could not run"))
 	case s.Failed > 0:
 		return withCode(exitFail, fmt.Errorf("%d of %d scenarios failed", s.Failed, s.Total))
+	case s.Total < selected:
+		return withCode(exitUsage, fmt.Errorf("interrupted after %d of %d scenarios: the run is incomplete", s.Total, selected))
+	case s.Skipped == s.Total && !o.allowAllSkipped:
+		return withCode(exitUsage, fmt.Errorf("all %d selected scenarios were skipped (%s): nothing was checked "+
+			"(check capabilities and CONFORMANCE_CAPABILITIES; --allow-all-skipped if that is intended)", s.Total, skipReasons(r)))
 	}
 	return nil
+}
+
+// skipReasons lists the distinct reasons of the skipped results.
+func skipReasons(r report.Run) string {
+	var reasons []string
+	for _, res := range r.Results {
+		if res.Outcome == engine.Skip && !slices.Contains(reasons, res.Reason) {
+			reasons = append(reasons, res.Reason)
+		}
+	}
+	return strings.Join(reasons, "; ")
 }
 
 func writeReports(o options, r report.Run) error {

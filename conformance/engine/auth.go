@@ -58,43 +58,83 @@ func (s *state) basic(b *scenario.Basic) (string, string, error) {
 }
 
 // token returns a client-credentials token for a credential, fetched once
-// per scenario and scope: a scenario that advances the clock past expiry
-// keeps using the token it had, which is the point of such a scenario.
+// per scenario and scope and then reused, as a real OAuth client caches
+// it: a scenario that advances the clock past expiry keeps sending the
+// token it had, which is the point of such a scenario. A token step
+// (freshToken) replaces the cached token.
 func (s *state) token(ctx context.Context, cred, scope string, sr *StepResult) (string, error) {
+	key, err := s.tokenKey(cred, scope)
+	if err != nil {
+		return "", err
+	}
+	if tok, ok := s.tokens[key.String()]; ok {
+		return tok, nil
+	}
+	tok, _, err := s.fetchToken(ctx, key, sr, "token for "+cred)
+	return tok, err
+}
+
+// tokenKey names a cached token: a credential and the scope requested.
+type tokenKey struct{ cred, scope string }
+
+func (k tokenKey) String() string { return k.cred + " " + k.scope }
+
+func (s *state) tokenKey(cred, scope string) (tokenKey, error) {
 	c, ok := s.runner.target.Credentials[cred]
 	if !ok {
-		return "", brokenf("the target has no credential %q", cred)
+		return tokenKey{}, brokenf("the target has no credential %q", cred)
 	}
 	scope, err := s.text(scope)
 	if err != nil {
-		return "", err
+		return tokenKey{}, err
 	}
 	if scope == "" {
 		scope = c.Scope
 	}
-	key := cred + " " + scope
-	if tok, ok := s.tokens[key]; ok {
-		return tok, nil
-	}
+	return tokenKey{cred: cred, scope: scope}, nil
+}
+
+// fetchToken asks the token endpoint for a new token and caches it. A
+// target that answers without a token fails the step.
+func (s *state) fetchToken(ctx context.Context, key tokenKey, sr *StepResult, purpose string) (string, *response, error) {
+	c := s.runner.target.Credentials[key.cred]
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID},
-		"client_secret": {c.ClientSecret}, "scope": {scope}}
+		"client_secret": {c.ClientSecret}, "scope": {key.scope}}
 	out := &outgoing{method: "POST", path: "/oauth/token", query: url.Values{},
 		header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}, body: []byte(form.Encode())}
-	resp, err := s.do(ctx, out, sr, "token for "+cred)
+	resp, err := s.do(ctx, out, sr, purpose)
 	var te transportError
 	if errors.As(err, &te) {
-		return "", targetFailure{msg: fmt.Sprintf("could not obtain a token for credential %q (scope %q): no HTTP answer (%v)", cred, scope, te)}
+		return "", nil, targetFailure{msg: fmt.Sprintf("could not obtain a token for credential %q (scope %q): no HTTP answer (%v)", key.cred, key.scope, te)}
 	}
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	tok, _ := mapField(resp.json, "access_token").(string)
 	if resp.status != 200 || tok == "" {
-		return "", targetFailure{msg: fmt.Sprintf("could not obtain a token for credential %q (scope %q): status %d, body %s",
-			cred, scope, resp.status, excerpt(resp.body))}
+		return "", nil, targetFailure{msg: fmt.Sprintf("could not obtain a token for credential %q (scope %q): status %d, body %s",
+			key.cred, key.scope, resp.status, excerpt(resp.body))}
 	}
-	s.tokens[key] = tok
-	return tok, nil
+	s.tokens[key.String()] = tok
+	return tok, resp, nil
+}
+
+// tokenStep asks for a new token now, replacing the one cached for the
+// credential and scope, so that later `auth: {token: …}` requests send
+// it. It is what a client does once its token is past its lifetime on
+// the portal's clock: a scenario that advanced that clock cannot rely on
+// the harness's own (wall) clock to notice. The token answer is captured
+// and checked like a response.
+func (s *state) tokenStep(ctx context.Context, st scenario.Step, sr *StepResult) error {
+	key, err := s.tokenKey(st.Token.Credential, st.Token.Scope)
+	if err != nil {
+		return err
+	}
+	_, resp, err := s.fetchToken(ctx, key, sr, "new token for "+key.cred)
+	if err != nil {
+		return s.failOn(err, sr)
+	}
+	return s.judge(st, resp, sr)
 }
 
 func mapField(doc any, key string) any {

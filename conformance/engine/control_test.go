@@ -186,7 +186,7 @@ func TestFaultScenariosUseFreshConnections(t *testing.T) {
 			mu.Unlock()
 			jsonAnswer(200, `{}`)(w, r, "")
 		}}
-		res := runInline(t, rec, tt.needs+"steps:\n  - request: {method: GET, path: /a}\n  - request: {method: GET, path: /b}\n  - request: {method: GET, path: /c}\n",
+		res := runInline(t, rec, tt.needs+"steps:\n  - request: {method: GET, path: /a}\n  - request: {method: GET, path: /b}\n  - request: {method: GET, path: /c}\n    expect: {status: 200}\n",
 			[]string{"control", "faults"})
 		if res.Outcome != engine.Pass {
 			t.Fatalf("%s", res.Message())

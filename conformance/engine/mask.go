@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -73,31 +74,64 @@ func (m *masker) header(h http.Header) map[string][]string {
 	return out
 }
 
-// body masks sensitive fields of JSON and form bodies, then known secrets.
+// body masks the values of sensitive fields of JSON and form bodies, then
+// known secrets, and otherwise leaves the bytes exactly as they went over
+// the wire: key order, spacing and escapes are what a partner debugging
+// the exchange needs to see, so nothing is decoded and re-encoded.
 func (m *masker) body(b []byte, contentType string) string {
-	var doc any
-	if json.Unmarshal(b, &doc) == nil {
-		if obj, ok := doc.(map[string]any); ok {
-			for k := range obj {
-				if m.keys[k] {
-					obj[k] = masked
-				}
-			}
-			out, _ := json.Marshal(obj)
-			return m.text(string(out))
-		}
+	if masked, ok := m.jsonBody(b); ok {
+		return m.text(masked)
 	}
 	if strings.HasPrefix(contentType, "application/x-www-form-urlencoded") {
-		if form, err := url.ParseQuery(string(b)); err == nil {
-			for k := range form {
-				if m.keys[k] {
-					form[k] = []string{masked}
-				}
-			}
-			return m.text(form.Encode())
-		}
+		return m.text(m.formBody(string(b)))
 	}
 	return m.text(string(b))
+}
+
+// jsonBody replaces, in place, the string values of the sensitive keys of
+// a JSON object body.
+func (m *masker) jsonBody(b []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	var out strings.Builder
+	last := 0
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		before := int(dec.InputOffset())
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return "", false
+		}
+		after := int(dec.InputOffset())
+		name, _ := key.(string)
+		if !m.keys[name] || len(value) == 0 || value[0] != '"' {
+			continue
+		}
+		start := before + bytes.IndexByte(b[before:after], '"')
+		out.Write(b[last:start])
+		out.WriteString(`"` + masked + `"`)
+		last = after
+	}
+	out.Write(b[last:])
+	return out.String(), true
+}
+
+// formBody replaces the values of sensitive fields of a form body, pair
+// by pair in the order sent.
+func (m *masker) formBody(body string) string {
+	pairs := strings.Split(body, "&")
+	for i, pair := range pairs {
+		rawKey, _, _ := strings.Cut(pair, "=")
+		if key, err := url.QueryUnescape(rawKey); err == nil && m.keys[key] {
+			pairs[i] = rawKey + "=" + masked
+		}
+	}
+	return strings.Join(pairs, "&")
 }
 
 // exchange fills in the masked request and response of ex.

@@ -207,6 +207,8 @@ func stepLabel(i int, st scenario.Step) string {
 		name = st.Request.Method + " " + st.Request.Path
 	case st.Poll != nil:
 		name = "poll " + st.Poll.Request.Method + " " + st.Poll.Request.Path
+	case st.Token != nil:
+		name = "new token for " + st.Token.Credential
 	default:
 		name = "control " + st.Control.Action
 	}
@@ -224,6 +226,8 @@ func (s *state) runStep(ctx context.Context, i int, st scenario.Step) (StepResul
 		err = s.pollStep(ctx, st, &sr)
 	case st.Control != nil:
 		err = s.controlStep(ctx, st, &sr)
+	case st.Token != nil:
+		err = s.tokenStep(ctx, st, &sr)
 	}
 	for j := range sr.Failures {
 		sr.Failures[j] = s.mask.text(sr.Failures[j])

@@ -137,7 +137,7 @@ func TestRequestsAreBuiltAsWritten(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{answer: jsonAnswer(200, `{}`)}
-			res := runInline(t, rec, "steps:\n  - request:\n      method: POST\n      path: /x\n      "+tt.step+"\n", nil)
+			res := runInline(t, rec, "steps:\n  - request:\n      method: POST\n      path: /x\n      "+tt.step+"\n    expect: {status: 200}\n", nil)
 			if res.Outcome != engine.Pass {
 				t.Fatalf("outcome %s: %s", res.Outcome, res.Message())
 			}
@@ -214,7 +214,7 @@ func TestOutcomesAreKeptDistinct(t *testing.T) {
 		reason  string
 	}{
 		{"missing capability skips", ok, "needs: [control]\nsteps:\n  - control: {action: reset}\n", nil, engine.Skip, "", "lacks capability [control]"},
-		{"broken body edit is a scenario error", ok, "steps:\n  - request: {method: POST, path: /x, json: {a: 1}, omit: [b]}\n", nil, engine.Error, engine.ScenarioError, "no such field"},
+		{"broken body edit is a scenario error", ok, "steps:\n  - request: {method: POST, path: /x, json: {a: 1}, omit: [b]}\n    expect: {status: 200}\n", nil, engine.Error, engine.ScenarioError, "no such field"},
 		{"control failure fails", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }),
 			"needs: [control]\nsteps:\n  - control: {action: clock.advance, with: {by: 1s}}\n", []string{"control"}, engine.Fail, "", ""},
 	}
@@ -231,7 +231,7 @@ func TestOutcomesAreKeptDistinct(t *testing.T) {
 func TestUnreachableTargetIsATargetError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	lib, err := scenario.Load(fstest.MapFS{"s.yaml": {Data: []byte(header + "steps:\n  - request: {method: GET, path: /x}\n")}}, "s")
+	lib, err := scenario.Load(fstest.MapFS{"s.yaml": {Data: []byte(header + "steps:\n  - request: {method: GET, path: /x}\n    expect: {status: 200}\n")}}, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestResultRecordsDuration(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 		jsonAnswer(200, `{}`)(w, r, "")
 	}}
-	res := runInline(t, rec, "steps:\n  - request: {method: GET, path: /x}\n", nil)
+	res := runInline(t, rec, "steps:\n  - request: {method: GET, path: /x}\n    expect: {status: 200}\n", nil)
 	if res.Duration < 5*time.Millisecond {
 		t.Errorf("duration %s, want at least the 5ms the target took", res.Duration)
 	}

@@ -16,8 +16,9 @@ import (
 //go:embed report_head.html
 var htmlHead string
 
-// WriteHTML writes r as a self-contained HTML page: a summary, then each
-// scenario with its requirement, failures and every request and response.
+// WriteHTML writes r as a self-contained HTML page: a summary, the list of
+// failures (each linked to its scenario), then each scenario with its
+// requirement, failures and every request and response, bodies as sent.
 //
 // The page is written with plain escaping rather than html/template on
 // purpose: a template's reflective method calls stop the linker from
@@ -32,7 +33,8 @@ func WriteHTML(w io.Writer, r Run) error {
 	p.f(`<p class="summary">`+"\n<span>%d scenarios</span>\n"+`<span class="pass">%d passed</span>`+"\n"+
 		`<span class="fail">%d failed</span>`+"\n"+`<span class="skip">%d skipped</span>`+"\n"+
 		`<span class="error">%d errors</span>`+"\n</p>\n", s.Total, s.Passed, s.Failed, s.Skipped, s.Errors)
-	p.raw(`<p class="meta">Client secrets and tokens are masked as ****.</p>` + "\n")
+	p.raw(`<p class="meta">Client secrets and tokens are masked as ****; bodies are shown as they went over the wire.</p>` + "\n")
+	p.failureIndex(r.Results)
 	for _, res := range r.Results {
 		p.result(res)
 	}
@@ -61,12 +63,40 @@ func (p *page) f(format string, args ...any) {
 	fmt.Fprintf(&p.b, format, escaped...)
 }
 
+// anchor is the id of a scenario's section; failureIndex links to it.
+func anchor(res engine.Result) string { return "scenario-" + res.ScenarioID }
+
+// failureIndex opens the page with what a reader came for: every failed
+// or errored scenario, its first failure, and a link to its details.
+func (p *page) failureIndex(results []engine.Result) {
+	var bad []engine.Result
+	for _, res := range results {
+		if res.Outcome == engine.Fail || res.Outcome == engine.Error {
+			bad = append(bad, res)
+		}
+	}
+	if len(bad) == 0 {
+		p.raw(`<section id="failures"><h2>No failures</h2></section>` + "\n")
+		return
+	}
+	p.f(`<section id="failures" class="failures"><h2>Failures (%d)</h2>`+"\n<ol>\n", len(bad))
+	for _, res := range bad {
+		first := res.Reason
+		if len(res.Failures) > 0 {
+			first = res.Failures[0].Step + ": " + res.Failures[0].Message
+		}
+		p.f(`<li><a href="#%s"><span class="badge %s">%s</span><code>%s</code></a> — %s<br><span class="meta">%s</span></li>`+"\n",
+			anchor(res), res.Outcome, res.Outcome, res.ScenarioID, res.Title, first)
+	}
+	p.raw("</ol>\n</section>\n")
+}
+
 func (p *page) result(res engine.Result) {
 	open := ""
 	if res.Outcome == engine.Fail || res.Outcome == engine.Error {
 		open = " open"
 	}
-	p.f(`<details class="scenario" id="%s"`, res.ScenarioID)
+	p.f(`<details class="scenario" id="%s"`, anchor(res))
 	p.raw(open + ">\n")
 	p.f(`<summary><span class="badge %s">%s</span><code>%s</code> — %s <span class="meta">(%d ms)</span></summary>`+"\n",
 		res.Outcome, res.Outcome, res.ScenarioID, res.Title, res.Duration.Milliseconds())

@@ -100,3 +100,39 @@ func TestJSONCarriesSummary(t *testing.T) {
 		t.Errorf("%s", buf.String())
 	}
 }
+
+// TestHTMLOpensWithLinkedFailures proves the page starts with the list of
+// failed and errored scenarios, before any scenario's details, each linked
+// to the anchor of its details, and shows bodies byte for byte.
+func TestHTMLOpensWithLinkedFailures(t *testing.T) {
+	run := sampleRun()
+	wire := `{"zeta": 1,  "alpha":[2,1], "id":"x"}`
+	run.Results[1].Steps[0].Exchanges[0].ResponseBody = wire
+	var buf bytes.Buffer
+	if err := report.WriteHTML(&buf, run); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	index := strings.Index(page, `<section id="failures"`)
+	firstDetails := strings.Index(page, `<details class="scenario"`)
+	if index < 0 || firstDetails < 0 || index > firstDetails {
+		t.Fatalf("the failures list does not open the page (at %d, first scenario at %d)", index, firstDetails)
+	}
+	list := page[index:firstDetails]
+	for _, want := range []string{`Failures (2)`, `<a href="#scenario-b">`, `<a href="#scenario-d">`, "status: want 201, got 500", "refused"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("failures list lacks %q:\n%s", want, list)
+		}
+	}
+	if strings.Contains(list, "#scenario-a") || strings.Contains(list, "#scenario-c") {
+		t.Errorf("failures list names a passed or skipped scenario:\n%s", list)
+	}
+	for _, id := range []string{"scenario-b", "scenario-d"} {
+		if !strings.Contains(page, `<details class="scenario" id="`+id+`" open>`) {
+			t.Errorf("no open details with id %s", id)
+		}
+	}
+	if !strings.Contains(page, `{&#34;zeta&#34;: 1,  &#34;alpha&#34;:[2,1], &#34;id&#34;:&#34;x&#34;}`) {
+		t.Error("the body is not shown as it went over the wire")
+	}
+}

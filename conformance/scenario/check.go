@@ -21,6 +21,9 @@ func checkSteps(sc Scenario, report func(loc []string, msg string)) {
 		if st.Control != nil {
 			checkControl(sc, st.Control, at("control"), report)
 		}
+		if st.Token != nil && st.Lifecycle != nil {
+			report(at("lifecycle"), "a token step's answer has no subscription status to record")
+		}
 		checkTransport(st, at, report)
 		for _, req := range []struct {
 			r   *Request
@@ -32,6 +35,7 @@ func checkSteps(sc Scenario, report func(loc []string, msg string)) {
 			if strings.HasPrefix(req.r.Path, "/_sandbox") && !control {
 				report(append(req.loc, "path"), `requests to /_sandbox need "control" in needs`)
 			}
+			checkAuth(req.r.Auth, append(req.loc, "auth"), report)
 			checkBodyEdits(req.r, req.loc, report)
 		}
 		checkExpect(st.Expect, at("expect"), report)
@@ -46,6 +50,33 @@ func checkSteps(sc Scenario, report func(loc []string, msg string)) {
 		if st.Lifecycle != nil {
 			checkPath(st.Lifecycle.Path, at("lifecycle", "path"), report)
 		}
+	}
+}
+
+// checksSomething reports whether running sc can fail at all: a scenario
+// made only of requests without expect, capture or lifecycle passes
+// whatever the target answers, which is a green that checked nothing.
+// (Polls, control and token steps judge their answers themselves.)
+func checksSomething(sc Scenario) bool {
+	for _, st := range sc.Steps {
+		if st.Request == nil || st.Expect != nil || len(st.Capture) > 0 || st.Lifecycle != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// checkAuth names a credential the scenarios do not have when loading,
+// instead of as an error once the scenario runs.
+func checkAuth(a *Auth, loc []string, report func([]string, string)) {
+	if a == nil {
+		return
+	}
+	if a.Token != "" && len(FindReferences(a.Token)) == 0 && !contains(CredentialNames(), a.Token) {
+		report(append(loc, "token"), (&UnknownNameError{What: "credential", Name: a.Token, Known: CredentialNames()}).Error())
+	}
+	if a.Basic != nil && a.Basic.Credential != "" && len(FindReferences(a.Basic.Credential)) == 0 && !contains(CredentialNames(), a.Basic.Credential) {
+		report(append(loc, "basic", "credential"), (&UnknownNameError{What: "credential", Name: a.Basic.Credential, Known: CredentialNames()}).Error())
 	}
 }
 

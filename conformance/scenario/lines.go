@@ -77,3 +77,63 @@ func (idx lineIndex) walkPair(mv *ast.MappingValueNode, loc []string) {
 	}
 	idx.walk(mv.Value, child)
 }
+
+// maxExpandedNodes bounds what a file may expand to through YAML aliases:
+// nine aliases of nine aliases of … (a "billion laughs" file) are a few
+// hundred bytes and would take the loader minutes and gigabytes.
+const maxExpandedNodes = 100_000
+
+// aliasBomb reports the line of the first alias of a document that
+// expands beyond maxExpandedNodes, or 0.
+func aliasBomb(data []byte) int {
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return 0 // the decoder reports the syntax error
+	}
+	sizes := map[string]int{}
+	firstAlias := 0
+	var size func(n ast.Node) int
+	size = func(n ast.Node) int {
+		switch v := n.(type) {
+		case nil:
+			return 0
+		case *ast.AliasNode:
+			if firstAlias == 0 && v.GetToken() != nil && v.GetToken().Position != nil {
+				firstAlias = v.GetToken().Position.Line
+			}
+			if s, ok := sizes[v.Value.GetToken().Value]; ok {
+				return s
+			}
+			return 1
+		case *ast.AnchorNode:
+			s := size(v.Value)
+			sizes[v.Name.GetToken().Value] = s
+			return s
+		case *ast.DocumentNode:
+			return size(v.Body)
+		case *ast.TagNode:
+			return size(v.Value)
+		case *ast.MappingNode:
+			total := 1
+			for _, mv := range v.Values {
+				total += size(mv)
+			}
+			return min(total, maxExpandedNodes+1)
+		case *ast.MappingValueNode:
+			return min(1+size(v.Key)+size(v.Value), maxExpandedNodes+1)
+		case *ast.SequenceNode:
+			total := 1
+			for _, item := range v.Values {
+				total += size(item)
+			}
+			return min(total, maxExpandedNodes+1)
+		}
+		return 1
+	}
+	for _, doc := range file.Docs {
+		if size(doc) > maxExpandedNodes {
+			return max(firstAlias, 1)
+		}
+	}
+	return 0
+}

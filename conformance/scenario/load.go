@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -37,9 +39,10 @@ func Load(fsys fs.FS, root string) (*Library, error) {
 	}
 	lib := &Library{Fragments: map[string]any{}}
 	var problems []Problem
+	fragmentFiles := map[string]fragmentSource{}
 	for _, name := range files {
 		if strings.HasPrefix(path.Base(name), "_") {
-			problems = append(problems, loadFragments(fsys, name, path.Join(root, name), lib.Fragments)...)
+			problems = append(problems, loadFragments(fsys, name, path.Join(root, name), lib.Fragments, fragmentFiles)...)
 		}
 	}
 	for _, name := range files {
@@ -51,8 +54,14 @@ func Load(fsys fs.FS, root string) (*Library, error) {
 		lib.Scenarios = append(lib.Scenarios, scs...)
 	}
 	problems = append(problems, duplicateIDs(lib.Scenarios)...)
+	problems = append(problems, checkFragments(lib.Fragments, fragmentFiles)...)
 	if len(problems) > 0 {
-		return nil, &LoadError{Problems: problems}
+		for i := range problems {
+			if problems[i].Line < 1 {
+				problems[i].Line = 1 // the document as a whole
+			}
+		}
+		return nil, &LoadError{Problems: sortProblems(problems)}
 	}
 	sort.Slice(lib.Scenarios, func(i, j int) bool { return lib.Scenarios[i].ID < lib.Scenarios[j].ID })
 	return lib, nil
@@ -82,6 +91,9 @@ func yamlFiles(fsys fs.FS) ([]string, error) {
 // decodeYAML reads one YAML document strictly (duplicate keys are errors)
 // and returns it as JSON values, the form both the schema and the engine use.
 func decodeYAML(data []byte, display string) (any, []Problem) {
+	if line := aliasBomb(data); line > 0 {
+		return nil, []Problem{{File: display, Line: line, Message: fmt.Sprintf("YAML aliases expand this file beyond %d values", maxExpandedNodes)}}
+	}
 	var tree any
 	if err := yaml.UnmarshalWithOptions(data, &tree, yaml.Strict()); err != nil {
 		return nil, []Problem{yamlProblem(display, err)}
@@ -109,7 +121,7 @@ func yamlProblem(display string, err error) Problem {
 	return Problem{File: display, Message: err.Error()}
 }
 
-func loadFragments(fsys fs.FS, name, display string, into map[string]any) []Problem {
+func loadFragments(fsys fs.FS, name, display string, into map[string]any, sources map[string]fragmentSource) []Problem {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return []Problem{{File: display, Message: err.Error()}}
@@ -131,6 +143,7 @@ func loadFragments(fsys fs.FS, name, display string, into map[string]any) []Prob
 				Field: "fragments." + k, Message: "fragment defined twice"})
 		}
 		into[k] = v
+		sources[k] = fragmentSource{file: display, lines: lines}
 	}
 	return problems
 }
@@ -177,44 +190,101 @@ func loadScenario(fsys fs.FS, name, display string, sch *schema, fragments map[s
 }
 
 // decodeOne validates one (expanded) scenario document and decodes it.
+// Every kind of problem is looked for at once: references are checked on
+// the document even when the schema rejects it, so an author sees schema
+// and reference mistakes in one round.
 func decodeOne(doc any, display string, lines lineIndex, sch *schema, fragments map[string]any) (Scenario, []Problem) {
+	var problems []Problem
+	report := func(loc []string, msg string) {
+		problems = append(problems, Problem{File: display, Line: lines.lineOf(loc), Field: fieldString(loc), Message: msg})
+	}
+	checkDocReferences(doc, fragments, report)
+	raw, _ := json.Marshal(doc)
 	if probs := sch.validate(display, doc, lines); probs != nil {
-		return Scenario{}, probs
+		// Still look for what the schema cannot see, where the document
+		// decodes at all.
+		var sc Scenario
+		if json.Unmarshal(raw, &sc) == nil {
+			checkSteps(sc, report)
+		}
+		return Scenario{}, sortProblems(dedupe(append(probs, problems...)))
 	}
 	var sc Scenario
-	raw, _ := json.Marshal(doc)
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sc); err != nil {
-		return Scenario{}, []Problem{{File: display, Line: 1, Message: err.Error()}}
+		return Scenario{}, append(problems, Problem{File: display, Line: 1, Message: err.Error()})
 	}
 	sc.Source = Source{File: display, Line: lines.lineOf([]string{"id"})}
 	for i := range sc.Steps {
 		sc.Steps[i].Line = lines.lineOf([]string{"steps", fmt.Sprint(i)})
 	}
-	if probs := checkScenario(sc, doc, display, lines, fragments); probs != nil {
-		return Scenario{}, probs
+	checkSteps(sc, report)
+	if !checksSomething(sc) {
+		report([]string{"steps"}, "no step checks anything (no expect, capture, lifecycle, poll, control or token step): the scenario would pass whatever the target answers")
+	}
+	if problems != nil {
+		return Scenario{}, sortProblems(dedupe(problems))
 	}
 	return sc, nil
 }
 
-// checkScenario finds what the schema cannot: references to unknown
-// variables, fragments or credentials, and bad field paths.
-func checkScenario(sc Scenario, doc any, display string, lines lineIndex, fragments map[string]any) []Problem {
-	var problems []Problem
-	report := func(loc []string, msg string) {
-		problems = append(problems, Problem{File: display, Line: lines.lineOf(loc), Field: fieldString(loc), Message: msg})
+// checkDocReferences checks every reference of a scenario document. A
+// step may use the variables earlier steps capture, and its own captures
+// in its expect (captures are taken first); a variable captured only by a
+// later step is named as such.
+func checkDocReferences(doc any, fragments map[string]any, report func([]string, string)) {
+	top, ok := doc.(map[string]any)
+	if !ok {
+		return
 	}
-	scope := refScope{vars: map[string]bool{}, each: map[string]bool{}, fragments: fragments}
-	for _, st := range sc.Steps {
-		for name := range st.Capture {
-			scope.vars[name] = true
+	steps, _ := top["steps"].([]any)
+	all := map[string]bool{}
+	for _, st := range steps {
+		maps.Copy(all, captureNames(st))
+	}
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		if k != "steps" {
+			checkReferences(top[k], []string{k}, refScope{vars: all, fragments: fragments}, report)
 		}
 	}
-	checkReferences(doc, nil, scope, report)
-	checkSteps(sc, report)
-	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
-	return problems
+	seen := map[string]bool{}
+	for i, raw := range steps {
+		own := captureNames(raw)
+		st, _ := raw.(map[string]any)
+		for _, k := range slices.Sorted(maps.Keys(st)) {
+			vars := seen
+			if k == "expect" {
+				vars = maps.Clone(seen)
+				maps.Copy(vars, own)
+			}
+			checkReferences(st[k], []string{"steps", fmt.Sprint(i), k}, refScope{vars: vars, later: all, fragments: fragments}, report)
+		}
+		maps.Copy(seen, own)
+	}
+}
+
+// captureNames are the variables a raw step captures.
+func captureNames(step any) map[string]bool {
+	out := map[string]bool{}
+	st, _ := step.(map[string]any)
+	caps, _ := st["capture"].(map[string]any)
+	for name := range caps {
+		out[name] = true
+	}
+	return out
+}
+
+// sortProblems orders problems by file, then line, so that they read
+// top to bottom in the editor.
+func sortProblems(ps []Problem) []Problem {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].File != ps[j].File {
+			return ps[i].File < ps[j].File
+		}
+		return ps[i].Line < ps[j].Line
+	})
+	return ps
 }
 
 func sameKeys(a, b map[string]any) bool {

@@ -61,8 +61,8 @@ func (s Scenario) AllLabels() []string {
 	return out
 }
 
-// Step is one action with its expectations. Exactly one of Request, Poll and
-// Control is set.
+// Step is one action with its expectations. Exactly one of Request, Poll,
+// Control and Token is set.
 type Step struct {
 	// Name says what the step does, for reports; optional.
 	Name string `json:"name,omitempty"`
@@ -72,6 +72,8 @@ type Step struct {
 	Poll *Poll `json:"poll,omitempty"`
 	// Control drives the target's control API.
 	Control *Control `json:"control,omitempty"`
+	// Token asks the harness for a new token now, replacing the cached one.
+	Token *TokenRequest `json:"token,omitempty"`
 	// Expect judges the (last) response.
 	Expect *Expect `json:"expect,omitempty"`
 	// Capture keeps response values as ${vars.<name>}.
@@ -83,13 +85,15 @@ type Step struct {
 	Line int `json:"-"`
 }
 
-// Kind names the step's action: "request", "poll" or "control".
+// Kind names the step's action: "request", "poll", "control" or "token".
 func (s Step) Kind() string {
 	switch {
 	case s.Poll != nil:
 		return "poll"
 	case s.Control != nil:
 		return "control"
+	case s.Token != nil:
+		return "token"
 	default:
 		return "request"
 	}
@@ -133,6 +137,17 @@ type Auth struct {
 	Scope  string `json:"scope,omitempty"`
 	Bearer string `json:"bearer,omitempty"`
 	Basic  *Basic `json:"basic,omitempty"`
+}
+
+// TokenRequest asks the harness for a new client-credentials token now,
+// for a credential (and a scope, default the credential's own). Requests
+// with `auth: {token: …}` reuse one token per scenario, as a real client
+// caches it by its own clock; after `clock.advance` past the token's
+// lifetime only the portal knows it expired, so a scenario says when to
+// get a new one.
+type TokenRequest struct {
+	Credential string `json:"credential"`
+	Scope      string `json:"scope,omitempty"`
 }
 
 // Basic is HTTP Basic authentication, from a credential or literal values.

@@ -2,7 +2,9 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -45,9 +47,15 @@ func FindReferences(s string) []Reference {
 
 // refScope is what a scenario's references may name.
 type refScope struct {
-	vars      map[string]bool
+	vars map[string]bool
+	// later are variables some step captures, possibly after the step
+	// that uses them.
+	later     map[string]bool
 	each      map[string]bool
 	fragments map[string]any
+	// anyVars accepts every ${vars.x} and ${each.x}: a fragment is checked
+	// once, without knowing the scenarios that use it.
+	anyVars bool
 }
 
 // check returns why ref is invalid in this scope, or "".
@@ -67,10 +75,17 @@ func (sc refScope) check(ref Reference) string {
 			return "${unique} takes no name"
 		}
 		return ""
-	case "vars":
+	case "vars", "each":
+		if sc.anyVars && len(ref.Parts) == 1 {
+			return ""
+		}
+		if ref.Namespace == "each" {
+			return one(sc.each, "each key")
+		}
+		if len(ref.Parts) == 1 && !sc.vars[ref.Parts[0]] && sc.later[ref.Parts[0]] {
+			return fmt.Sprintf("variable %q is used before the step that captures it", ref.Parts[0])
+		}
 		return one(sc.vars, "variable (no step captures it)")
-	case "each":
-		return one(sc.each, "each key")
 	case "fragments":
 		set := map[string]bool{}
 		for k := range sc.fragments {
@@ -112,6 +127,72 @@ func checkReferences(node any, loc []string, sc refScope, report func(loc []stri
 			checkReferences(child, append(append([]string{}, loc...), fmt.Sprint(i)), sc, report)
 		}
 	}
+}
+
+// fragmentSource locates a fragment, for problems found in it.
+type fragmentSource struct {
+	file  string
+	lines lineIndex
+}
+
+// checkFragments checks the references inside fragments, which a
+// scenario only resolves when it runs, and refuses fragments that refer
+// to themselves through others (they could never be resolved).
+func checkFragments(fragments map[string]any, sources map[string]fragmentSource) []Problem {
+	var problems []Problem
+	for _, name := range slices.Sorted(maps.Keys(fragments)) {
+		src := sources[name]
+		report := func(loc []string, msg string) {
+			problems = append(problems, Problem{File: src.file, Line: src.lines.lineOf(loc), Field: fieldString(loc), Message: msg})
+		}
+		checkReferences(fragments[name], []string{"fragments", name}, refScope{fragments: fragments, anyVars: true}, report)
+		if cycle := fragmentCycle(name, fragments, nil); cycle != nil && cycle[len(cycle)-1] == name {
+			report([]string{"fragments", name}, "fragments refer to each other in a cycle: "+strings.Join(cycle, " → "))
+		}
+	}
+	return problems
+}
+
+// fragmentCycle returns the path back to name through the fragments it
+// refers to, or nil.
+func fragmentCycle(name string, fragments map[string]any, path []string) []string {
+	if slices.Contains(path, name) {
+		return append(path, name)
+	}
+	if len(path) > 32 {
+		return nil
+	}
+	path = append(path, name)
+	for _, ref := range collectReferences(fragments[name]) {
+		if ref.Namespace != "fragments" || len(ref.Parts) != 1 {
+			continue
+		}
+		if _, ok := fragments[ref.Parts[0]]; !ok {
+			continue
+		}
+		if c := fragmentCycle(ref.Parts[0], fragments, slices.Clone(path)); c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// collectReferences finds every reference in a value, keys included.
+func collectReferences(v any) []Reference {
+	var out []Reference
+	switch x := v.(type) {
+	case string:
+		out = FindReferences(x)
+	case map[string]any:
+		for k, child := range x {
+			out = append(append(out, FindReferences(k)...), collectReferences(child)...)
+		}
+	case []any:
+		for _, child := range x {
+			out = append(out, collectReferences(child)...)
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -28,7 +29,13 @@ type schema struct {
 	printer  *message.Printer
 }
 
-func compileSchema() (*schema, error) {
+// compiled holds SchemaJSON compiled once: compiling it is most of the
+// cost of loading a small library, and the compiled form is read-only.
+var compiled = sync.OnceValues(compileSchemaJSON)
+
+func compileSchema() (*schema, error) { return compiled() }
+
+func compileSchemaJSON() (*schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
 	if err != nil {
 		return nil, fmt.Errorf("scenario schema: %w", err)
@@ -105,7 +112,7 @@ func exclusiveChoice(e *jsonschema.ValidationError) (string, bool) {
 		return "", false
 	}
 	choices := map[string]string{
-		"/$defs/step":    "a step has exactly one of: request, poll, control",
+		"/$defs/step":    "a step has exactly one of: request, poll, control, token",
 		"/$defs/auth":    "auth has exactly one of: token, bearer, basic",
 		"/$defs/capture": "a capture has exactly one of: json, header",
 	}

@@ -61,14 +61,26 @@ const (
 // GET /_sandbox/gitlab/fixtures: the first partner allowed to create is
 // "create", the next one "second", and a partner with only the read scope
 // "readonly". Values already in c are kept.
+//
+// Only an HTTP answer that is not a 5xx (a 404, a 401, a redirect to a
+// login page) means a capability is absent. A 5xx, no answer, or a 200
+// that is not the JSON the sandbox sends is a discovery error: taking it
+// for "absent" would skip every scenario that needs the capability and
+// let a broken sandbox pass a run.
 func Discover(ctx context.Context, client *http.Client, c Config) (Config, error) {
 	base := strings.TrimRight(c.URL, "/")
-	healthy := getJSON(ctx, client, base+"/_sandbox/health", nil) == nil
+	healthy, err := offers(ctx, client, base+"/_sandbox/health", nil)
+	if err != nil {
+		return c, fmt.Errorf("discovering capabilities: %w", err)
+	}
 	if c.Capabilities == nil {
 		c.Capabilities = []string{}
 		if healthy {
-			c.Capabilities = append(c.Capabilities, CapabilityControl)
-			c.Capabilities = append(c.Capabilities, optionalCapabilities(ctx, client, base)...)
+			more, err := optionalCapabilities(ctx, client, base)
+			if err != nil {
+				return c, fmt.Errorf("discovering capabilities: %w", err)
+			}
+			c.Capabilities = append(append(c.Capabilities, CapabilityControl), more...)
 		}
 	}
 	if !healthy {
@@ -109,22 +121,56 @@ func Discover(ctx context.Context, client *http.Client, c Config) (Config, error
 
 // optionalCapabilities finds the parts of the control API a sandbox
 // version offers: an older sandbox answers 404 for them.
-func optionalCapabilities(ctx context.Context, client *http.Client, base string) []string {
+func optionalCapabilities(ctx context.Context, client *http.Client, base string) ([]string, error) {
 	var out []string
-	if getJSON(ctx, client, base+"/_sandbox/faults", nil) == nil {
-		out = append(out, CapabilityFaults)
-	}
-	if getJSON(ctx, client, base+"/_sandbox/gitlab/scripts", nil) == nil {
-		out = append(out, CapabilityScripts)
+	for _, probe := range []struct {
+		path, capability string
+	}{{"/_sandbox/faults", CapabilityFaults}, {"/_sandbox/gitlab/scripts", CapabilityScripts}} {
+		ok, err := offers(ctx, client, base+probe.path, nil)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, probe.capability)
+		}
 	}
 	var magic struct {
-		Enabled bool `json:"enabled"`
+		Enabled *bool `json:"enabled"`
 	}
-	if getJSON(ctx, client, base+"/_sandbox/gitlab/magic", &magic) == nil && magic.Enabled {
+	ok, err := offers(ctx, client, base+"/_sandbox/gitlab/magic", &magic)
+	switch {
+	case err != nil:
+		return nil, err
+	case ok && magic.Enabled == nil:
+		return nil, fmt.Errorf("GET %s/_sandbox/gitlab/magic: the answer has no boolean \"enabled\"", base)
+	case ok && *magic.Enabled:
 		out = append(out, CapabilityMagic)
 	}
-	return out
+	return out, nil
 }
+
+// offers asks whether the target serves u: true on 200 (decoding the
+// body into into, when given), false on any other answer below 500, and
+// an error on a 5xx, no answer, or a body that does not decode.
+func offers(ctx context.Context, client *http.Client, u string, into any) (bool, error) {
+	err := getJSON(ctx, client, u, into)
+	var se statusError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &se) && se.status < 500:
+		return false, nil
+	}
+	return false, err
+}
+
+// statusError is an answer other than 200.
+type statusError struct {
+	url    string
+	status int
+}
+
+func (e statusError) Error() string { return fmt.Sprintf("GET %s: status %d", e.url, e.status) }
 
 func has(list []string, s string) bool {
 	for _, x := range list {
@@ -146,12 +192,15 @@ func getJSON(ctx context.Context, client *http.Client, u string, into any) error
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
+		return statusError{url: u, status: resp.StatusCode}
 	}
 	if into == nil {
 		return nil
 	}
-	return json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(into)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(into); err != nil {
+		return fmt.Errorf("GET %s: the answer is not the JSON expected: %w", u, err)
+	}
+	return nil
 }
 
 // WaitReady polls the target until it answers, for at most wait: every

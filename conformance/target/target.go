@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/goccy/go-yaml"
-
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
 )
 
@@ -52,63 +50,6 @@ type Config struct {
 	Capabilities []string `yaml:"capabilities"`
 }
 
-// ParseConfig reads a configuration file strictly: an unknown key is an
-// error, not a silently ignored setting.
-func ParseConfig(data []byte) (Config, error) {
-	var c Config
-	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
-		return Config{}, fmt.Errorf("config: %s", yaml.FormatError(err, false, true))
-	}
-	return c, nil
-}
-
-// ApplyEnv overrides c with CONFORMANCE_* variables: CONFORMANCE_TARGET,
-// CONFORMANCE_PRODUCT_ID, CONFORMANCE_CAPABILITIES (comma separated, or
-// "none" to declare that the target has none and skip discovery) and,
-// per credential (CREATE, READONLY, SECOND), CONFORMANCE_<NAME>_CLIENT_ID,
-// _CLIENT_SECRET, _SCOPE and _TRADING_PARTNER_ID.
-func (c Config) ApplyEnv(getenv func(string) string) Config {
-	set := func(dst *string, key string) {
-		if v := getenv(key); v != "" {
-			*dst = v
-		}
-	}
-	set(&c.URL, "CONFORMANCE_TARGET")
-	set(&c.ProductID, "CONFORMANCE_PRODUCT_ID")
-	if v := getenv("CONFORMANCE_CAPABILITIES"); v == "none" {
-		c.Capabilities = []string{}
-	} else if v != "" {
-		c.Capabilities = splitList(v)
-	}
-	creds := map[string]Credential{}
-	for k, v := range c.Credentials {
-		creds[k] = v
-	}
-	for _, name := range scenario.CredentialNames() {
-		cr := creds[name]
-		prefix := "CONFORMANCE_" + strings.ToUpper(name) + "_"
-		set(&cr.ClientID, prefix+"CLIENT_ID")
-		set(&cr.ClientSecret, prefix+"CLIENT_SECRET")
-		set(&cr.Scope, prefix+"SCOPE")
-		set(&cr.TradingPartnerID, prefix+"TRADING_PARTNER_ID")
-		if cr != (Credential{}) {
-			creds[name] = cr
-		}
-	}
-	c.Credentials = creds
-	return c
-}
-
-func splitList(s string) []string {
-	out := []string{}
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // Target is a checked Config, ready for the engine.
 type Target struct {
 	// BaseURL is the API root without a trailing slash.
@@ -146,7 +87,10 @@ func (c Config) Resolve() (Target, error) {
 		return Target{}, fmt.Errorf("target %s: missing configuration: %s", u, strings.Join(missing, "; "))
 	}
 	caps := map[string]bool{}
-	for _, cp := range c.Capabilities {
+	for i, cp := range c.Capabilities {
+		if err := checkCapability(cp, c.Capabilities[:i]); err != nil {
+			return Target{}, fmt.Errorf("capabilities: %w", err)
+		}
 		caps[cp] = true
 	}
 	return Target{BaseURL: u, Credentials: c.Credentials, ProductID: c.ProductID, Capabilities: caps}, nil

@@ -38,14 +38,17 @@ func TestApplyEnv(t *testing.T) {
 	env := map[string]string{
 		"CONFORMANCE_TARGET": "http://env", "CONFORMANCE_SECOND_CLIENT_ID": "b", "CONFORMANCE_CAPABILITIES": "control, faults",
 	}
-	c := target.Config{URL: "http://file", Credentials: map[string]target.Credential{"second": {ClientID: "a", ClientSecret: "s"}}}.
+	c, err := target.Config{URL: "http://file", Credentials: map[string]target.Credential{"second": {ClientID: "a", ClientSecret: "s"}}}.
 		ApplyEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c.URL != "http://env" || c.Credentials["second"].ClientID != "b" || c.Credentials["second"].ClientSecret != "s" ||
 		strings.Join(c.Capabilities, "|") != "control|faults" {
 		t.Errorf("config = %+v", c)
 	}
-	none := target.Config{}.ApplyEnv(func(k string) string { return map[string]string{"CONFORMANCE_CAPABILITIES": "none"}[k] })
-	if none.Capabilities == nil || len(none.Capabilities) != 0 {
+	none, err := target.Config{}.ApplyEnv(func(k string) string { return map[string]string{"CONFORMANCE_CAPABILITIES": "none"}[k] })
+	if err != nil || none.Capabilities == nil || len(none.Capabilities) != 0 {
 		t.Errorf("none: %#v", none.Capabilities)
 	}
 }
