@@ -20,7 +20,8 @@ import (
 // sits outside the faults so that it records what the client really got.
 func (s *Sandbox) middleware(next http.Handler) http.Handler {
 	rec := journal.NewRecorder(s.journal, s.cfg.Journal, s.clock.Now, apiOf,
-		journal.WithIdentify(func(r *http.Request, _ string) (string, string) { return s.portal.Identify(r) }))
+		journal.WithIdentify(func(r *http.Request, _ string) (string, string) { return s.portal.Identify(r) }),
+		journal.WithSecrets(s.portal.Secrets()))
 	return requestid.Middleware(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(next)))))
 }
 
