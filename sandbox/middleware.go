@@ -21,18 +21,25 @@ import (
 // sits outside the faults so that it records what the client really got.
 func (s *Sandbox) middleware(next http.Handler) http.Handler {
 	rec := journal.NewRecorder(s.journal, s.cfg.Journal, s.clock.Now, apiOf,
-		journal.WithIdentify(func(r *http.Request, _ string) (string, string) { return s.portal.Identify(r) }))
+		journal.WithIdentify(func(r *http.Request, _ string) (string, string) { return s.portal.Identify(r) }),
+		journal.WithSecrets(s.portal.Secrets()))
 	return requestid.Middleware(normalizePath(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(refuseBadQuery(next)))))))
 }
 
-// refuseBadQuery answers 400 to a query string that does not parse (a
-// malformed % escape, a ';' separator), as Rails does (Rack raises, Rails
-// answers 400 Bad Request). net/http's Query() would silently drop such
-// pairs, and a listing would then ignore a filter the client meant.
+// refuseBadQuery answers 400 to a query string that does not parse, as
+// Rails does for a malformed % escape (Rack raises, Rails answers 400 Bad
+// Request). Rack 2 also splits pairs on ';', so the marketplace takes
+// that separator (its own parser reads it); the control API, read with
+// net/http's parser, which would silently drop such pairs and so ignore a
+// filter the client meant, refuses it.
 func refuseBadQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.RawQuery != "" {
-			if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			query := r.URL.RawQuery
+			if !isControl(r) {
+				query = strings.ReplaceAll(query, ";", "&")
+			}
+			if _, err := url.ParseQuery(query); err != nil {
 				writeControlError(w, r, http.StatusBadRequest, "invalid_request",
 					"The query string could not be parsed: "+err.Error()+".")
 				return

@@ -23,13 +23,16 @@ const (
 	CodeUnsupportedGrantType Code = "unsupported_grant_type"
 	CodeInvalidClient        Code = "invalid_client"
 	CodeInvalidScope         Code = "invalid_scope"
-	CodeInvalidToken         Code = "invalid_token"
-	CodeUnauthorized         Code = "unauthorized"
-	CodeInsufficientScope    Code = "insufficient_scope"
-	CodeBadRequest           Code = "bad_request"
-	CodeNotFound             Code = "not_found"
-	CodeMethodNotAllowed     Code = "method_not_allowed"
-	CodeDuplicate            Code = "duplicate_subscription"
+	// CodeUnauthorizedClient is Doorkeeper's refusal to revoke a token
+	// (403 there, 400 by RFC 6749 §5.2 in the strict profile).
+	CodeUnauthorizedClient Code = "unauthorized_client"
+	CodeInvalidToken       Code = "invalid_token"
+	CodeUnauthorized       Code = "unauthorized"
+	CodeInsufficientScope  Code = "insufficient_scope"
+	CodeBadRequest         Code = "bad_request"
+	CodeNotFound           Code = "not_found"
+	CodeMethodNotAllowed   Code = "method_not_allowed"
+	CodeDuplicate          Code = "duplicate_subscription"
 	// CodeConflict is a control API resource (a script) whose id is taken.
 	CodeConflict             Code = "conflict"
 	CodePayloadTooLarge      Code = "payload_too_large"
@@ -52,6 +55,7 @@ var statusOf = map[Code]int{
 	CodeUnsupportedGrantType: http.StatusBadRequest,
 	CodeInvalidClient:        http.StatusUnauthorized,
 	CodeInvalidScope:         http.StatusBadRequest,
+	CodeUnauthorizedClient:   http.StatusBadRequest,
 	CodeInvalidToken:         http.StatusUnauthorized,
 	CodeUnauthorized:         http.StatusUnauthorized,
 	CodeInsufficientScope:    http.StatusForbidden,
@@ -90,6 +94,9 @@ type Error struct {
 	Description string
 	Fields      []openapi.FieldError
 	Header      http.Header
+	// Status, when set, replaces the code's status: Doorkeeper answers
+	// unauthorized_client with 403 on revoke, where RFC 6749 says 400.
+	Status int
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Description }
@@ -120,7 +127,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		w.Header()[k] = vs
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, e.Code.Status(), errorBody{
+	status := e.Code.Status()
+	if e.Status != 0 {
+		status = e.Status
+	}
+	writeJSON(w, status, errorBody{
 		Error:       e.Code,
 		Description: e.Description,
 		Errors:      capFields(e.Fields),

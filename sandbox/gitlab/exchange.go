@@ -9,6 +9,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/oauth"
 )
 
 // Identify names the partner and OAuth client behind a request, before
@@ -26,15 +29,21 @@ func (p *Portal) Identify(r *http.Request) (partner, client string) {
 		}
 		return "", ""
 	case strings.EqualFold(scheme, "basic"):
-		if id, _, ok, err := basicCredentials(r); ok && err == nil {
+		if id, ok := basicClientID(r.Header.Get("Authorization")); ok {
 			return p.client(id)
 		}
 		return "", ""
 	}
-	if r.Method != http.MethodPost || r.URL.Path != "/oauth/token" {
+	q := r.URL.Query()
+	for _, name := range []string{"access_token", "bearer_token"} {
+		if tok, ok := p.tokens.Holder(q.Get(name)); ok {
+			return tok.Owner, tok.ClientID
+		}
+	}
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/oauth/") {
 		return "", ""
 	}
-	if id := r.URL.Query().Get("client_id"); id != "" {
+	if id := q.Get("client_id"); id != "" {
 		return p.client(id)
 	}
 	return p.client(clientIDInBody(r, p.settings.MaxBodyBytes))
@@ -142,4 +151,15 @@ func (p *Portal) WriteFault(w http.ResponseWriter, r *http.Request, status int, 
 		message = "Injected fault: " + http.StatusText(status) + "."
 	}
 	writeError(w, r, p.log, newError(code, message))
+}
+
+// Secrets are the values the request journal must mask wherever they
+// appear: the fixtures' client secrets, the callout password, and every
+// token issued.
+func (p *Portal) Secrets() journal.Secrets {
+	return journal.Secrets{
+		Fixed:        append(p.clients.Secrets(), p.settings.Zuora.CalloutPassword),
+		Issued:       p.tokens.Issued,
+		IssuedLength: oauth.TokenLength,
+	}
 }

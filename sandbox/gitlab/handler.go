@@ -1,6 +1,7 @@
 package gitlab
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -55,11 +56,15 @@ var tokenErrorText = map[error]string{
 	oauth.ErrTokenRevoked: "The access token was revoked",
 }
 
+// bearer authenticates a protected request by its access token (see
+// accessToken for where the token may come from in each profile).
 func (p *Portal) bearer(r *http.Request) (oauth.Token, error) {
-	scheme, value, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	value = strings.TrimSpace(value)
+	value, given, err := p.accessToken(r)
+	if err != nil {
+		return oauth.Token{}, err
+	}
 	lookupErr := oauth.ErrTokenUnknown
-	if strings.EqualFold(scheme, "bearer") && value != "" {
+	if given {
 		tok, err := p.tokens.Lookup(value)
 		if err == nil {
 			return tok, nil
@@ -68,7 +73,11 @@ func (p *Portal) bearer(r *http.Request) (oauth.Token, error) {
 	}
 	desc := tokenErrorText[lookupErr]
 	e := newError(CodeInvalidToken, desc)
-	e.Header = http.Header{"Www-Authenticate": {bearerChallenge(CodeInvalidToken, desc, "")}}
+	challenge := bearerChallenge(CodeInvalidToken, desc, "")
+	if !given && p.settings.TokenProfile == ProfileStrict {
+		challenge = fmt.Sprintf("Bearer realm=%q", bearerRealm) // RFC 6750 §3.1: no error code when no token was sent
+	}
+	e.Header = http.Header{"Www-Authenticate": {challenge}}
 	return oauth.Token{}, e
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
@@ -51,6 +52,7 @@ type options struct {
 	log        *slog.Logger
 	calloutURL string
 	client     *http.Client
+	wallClock  func() time.Time
 }
 
 // WithLogger sets the logger (default: discard).
@@ -66,6 +68,10 @@ func WithBaseURL(url string) Option {
 // WithHTTPClient sets the client the fake Zuora uses for callouts.
 func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
 
+// WithWallClock sets the real clock token lifetimes run on with
+// gitlab.token_clock wall (default: time.Now); tests inject their own.
+func WithWallClock(now func() time.Time) Option { return func(o *options) { o.wallClock = now } }
+
 // New builds a portal. It fails if the settings or fixtures are invalid.
 func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Portal, error) {
 	if err := s.Validate(); err != nil {
@@ -74,7 +80,7 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 	if err := (fixtures.Fixtures{GitLab: fx}).Validate(); err != nil {
 		return nil, fmt.Errorf("fixtures: %w", err)
 	}
-	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil)), client: &http.Client{}}
+	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil)), client: &http.Client{}, wallClock: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -85,7 +91,7 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 		settings: s, fixtures: fx, clock: clk, log: o.log, validator: openapi.Prepare(spec.YAML),
 		partners:      map[string]fixtures.Partner{},
 		products:      map[string]fixtures.Product{},
-		tokens:        oauth.NewStore(clk.Now, s.TokenLifetime),
+		tokens:        oauth.NewStore(tokenClock(s, clk, o.wallClock), s.TokenLifetime),
 		subscriptions: subscription.NewStore(),
 		zuora:         zuora.New(),
 		received:      newNotificationLog(),
@@ -149,4 +155,12 @@ func (p *Portal) planFor(key subscription.Key, order subscription.Order) script.
 	}
 	ordered = append(ordered, levels[script.ForPartner]...)
 	return script.PlanOf(append(ordered, levels[script.ForAll]...))
+}
+
+// tokenClock is the clock token lifetimes run on (gitlab.token_clock).
+func tokenClock(s Settings, clk *clock.Clock, wall func() time.Time) func() time.Time {
+	if s.TokenClock == TokenClockWall {
+		return wall
+	}
+	return clk.Now
 }

@@ -19,6 +19,13 @@ func (p *Portal) Routes(r *mux.Router) {
 	r.Handle("/api/v1/marketplace/subscriptions/{external_subscription_id}",
 		p.authed(p.scopesForStatus(), p.getSubscription)).Methods(http.MethodGet)
 
+	// Doorkeeper's other endpoints (README, "OAuth endpoints").
+	r.Handle("/oauth/revoke", p.handle(p.revokeToken)).Methods(http.MethodPost)
+	r.Handle("/oauth/introspect", p.handle(p.introspectToken)).Methods(http.MethodPost)
+	r.Handle("/oauth/token/info", p.handle(p.showTokenInfo)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/gitlab/tokens", p.handle(p.listTokens)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/gitlab/tokens/revoke", p.handle(p.controlRevoke)).Methods(http.MethodPost)
+
 	// Zuora's callouts to the portal (reference §6).
 	r.Handle(CalloutPath, p.handle(p.receiveCallout)).Methods(http.MethodPost)
 

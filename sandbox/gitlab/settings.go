@@ -14,8 +14,15 @@ import (
 type Settings struct {
 	// TokenProfile chooses the token endpoint's dialect.
 	TokenProfile string `yaml:"token_profile" usage:"token endpoint dialect: doorkeeper (what the portal runs) or strict (RFC 6749 to the letter)"`
-	// TokenLifetime is expires_in of new tokens, on the sandbox clock.
-	TokenLifetime time.Duration `yaml:"token_lifetime" usage:"lifetime of access tokens on the sandbox clock"`
+	// TokenLifetime is expires_in of new tokens, on the clock TokenClock names.
+	TokenLifetime time.Duration `yaml:"token_lifetime" usage:"lifetime of access tokens, on the clock gitlab.token_clock names"`
+	// TokenClock is the clock token lifetimes run on. A stock OAuth client
+	// (golang.org/x/oauth2 and most others) decides by the wall clock when
+	// to fetch a new token, so after a clock advance past the lifetime it
+	// keeps sending a token the sandbox calls expired; "wall" keeps tokens
+	// on the wall clock while subscriptions, callouts and faults follow the
+	// sandbox clock.
+	TokenClock string `yaml:"token_clock" usage:"clock token lifetimes run on: sandbox (expire when the sandbox clock is advanced past them) or wall (expire by real time, as the OAuth client caching them expects)"`
 	// StatusScopes says which scopes may read a subscription's status.
 	StatusScopes string `yaml:"status_scopes" usage:"scopes that may read status: any (read or create) or read (read only)"`
 	// Duplicates is the policy for a second create with a used externalSubscriptionId.
@@ -73,6 +80,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		TokenProfile:  ProfileDoorkeeper,
 		TokenLifetime: 7200 * time.Second,
+		TokenClock:    TokenClockSandbox,
 		StatusScopes:  "any",
 		Duplicates:    "replay",
 		MaxBodyBytes:  1 << 20,
@@ -98,6 +106,12 @@ const (
 	ProfileStrict     = "strict"
 )
 
+// Clocks token lifetimes may run on (gitlab.token_clock).
+const (
+	TokenClockSandbox = "sandbox"
+	TokenClockWall    = "wall"
+)
+
 // Validate reports every setting out of range at once.
 func (s Settings) Validate() error {
 	var errs []error
@@ -115,6 +129,7 @@ func (s Settings) Validate() error {
 		}
 	}
 	oneOf("token_profile", s.TokenProfile, ProfileDoorkeeper, ProfileStrict)
+	oneOf("token_clock", s.TokenClock, TokenClockSandbox, TokenClockWall)
 	oneOf("status_scopes", s.StatusScopes, "any", "read")
 	oneOf("duplicates", s.Duplicates, "replay", "reject")
 	oneOf("zuora.callout_auth", s.Zuora.CalloutAuth, "challenge", "preemptive")

@@ -1,13 +1,9 @@
 package gitlab
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -39,14 +35,6 @@ type tokenResponse struct {
 	CreatedAt   int64  `json:"created_at"`
 }
 
-// tokenRequest is what the endpoint read from the request.
-type tokenRequest struct {
-	params    url.Values
-	basic     bool
-	basicID   string
-	basicPass string
-}
-
 // createToken is POST /oauth/token (reference §2).
 func (p *Portal) createToken(w http.ResponseWriter, r *http.Request) error {
 	strict := p.settings.TokenProfile == ProfileStrict
@@ -54,18 +42,29 @@ func (p *Portal) createToken(w http.ResponseWriter, r *http.Request) error {
 	if strict {
 		w.Header().Set("Pragma", "no-cache")
 	}
-	req, err := p.readTokenRequest(r, strict)
+	ps, err := p.readParams(r)
 	if err != nil {
 		return p.tokenError(err, false)
 	}
-	client, err := p.authenticateClient(req, strict)
+	if err := checkGrant(ps); err != nil {
+		return p.tokenError(err, false)
+	}
+	creds, err := p.readClientCredentials(r, ps)
 	if err != nil {
-		return p.tokenError(err, req.basic)
+		return p.tokenError(err, creds.basic)
+	}
+	client, err := p.authenticate(creds)
+	if err != nil {
+		return p.tokenError(err, creds.basic)
 	}
 	journal.Identify(w, client.Owner, client.ID)
-	scopes, err := grantedScopes(req.params.Get("scope"), client)
+	scope, err := ps.get("scope")
 	if err != nil {
-		return p.tokenError(err, req.basic)
+		return p.tokenError(err, creds.basic)
+	}
+	scopes, err := p.grantedScopes(scope, client)
+	if err != nil {
+		return p.tokenError(err, creds.basic)
 	}
 	tok := p.tokens.Issue(client, scopes)
 	writeJSON(w, http.StatusOK, tokenResponse{
@@ -78,112 +77,39 @@ func (p *Portal) createToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readTokenRequest collects the parameters: a form or JSON body, plus the
-// query string in the Doorkeeper profile (Rails merges both into params).
-// The strict profile reads only a form body, as RFC 6749 §4.4.2 asks.
-func (p *Portal) readTokenRequest(r *http.Request, strict bool) (tokenRequest, error) {
-	req := tokenRequest{params: url.Values{}}
-	if !strict {
-		for k, v := range r.URL.Query() {
-			req.params[k] = v
-		}
-	}
-	body, err := readBody(r, p.settings.MaxBodyBytes)
-	if err != nil {
-		return req, err
-	}
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+// checkGrant applies Doorkeeper's first check (Server#token_request): a
+// missing grant_type, then one it does not serve, before the client is
+// looked at, so a bad secret with a bad grant is a 400.
+func checkGrant(ps params) error {
+	grant, err := ps.get("grant_type")
 	switch {
-	case mediaType == "application/json" && strict:
-		return req, newError(CodeInvalidRequest, "The strict profile accepts only application/x-www-form-urlencoded token requests.")
-	case mediaType == "application/json" && len(body) > 0:
-		if err := mergeJSONParams(req.params, body); err != nil {
-			return req, err
-		}
-	case mediaType == "application/x-www-form-urlencoded":
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return req, newError(CodeInvalidRequest, descUnparsableBody)
-		}
-		for k, v := range form {
-			req.params[k] = v
-		}
-	}
-	req.basicID, req.basicPass, req.basic, err = basicCredentials(r)
-	return req, err
-}
-
-func mergeJSONParams(params url.Values, body []byte) error {
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
-		return newError(CodeInvalidRequest, descUnparsableBody)
-	}
-	for k, v := range m {
-		s, ok := v.(string)
-		if !ok {
-			return newError(CodeInvalidRequest, fmt.Sprintf("Parameter %s must be a string.", k))
-		}
-		params.Set(k, s)
+	case err != nil:
+		return newError(CodeUnsupportedGrantType, descUnsupported)
+	case grant == "":
+		return newError(CodeInvalidRequest, descMissingGrant)
+	case grant != "client_credentials":
+		return newError(CodeUnsupportedGrantType, descUnsupported)
 	}
 	return nil
 }
 
-// basicCredentials reads HTTP Basic client credentials. Per RFC 6749
-// §2.3.1 the id and secret are form-encoded before base64; a header that
-// says Basic but cannot be decoded is a failed client authentication.
-func basicCredentials(r *http.Request) (id, secret string, ok bool, err error) {
-	h := r.Header.Get("Authorization")
-	scheme, value, _ := strings.Cut(h, " ")
-	if !strings.EqualFold(scheme, "basic") {
-		return "", "", false, nil
-	}
-	raw, decodeErr := base64.StdEncoding.DecodeString(strings.TrimSpace(value))
-	pair := string(raw)
-	id, secret, found := strings.Cut(pair, ":")
-	if decodeErr != nil || !found {
-		return "", "", true, errInvalidClient
-	}
-	if u, e := url.QueryUnescape(id); e == nil {
-		id = u
-	}
-	if s, e := url.QueryUnescape(secret); e == nil {
-		secret = s
-	}
-	return id, secret, true, nil
-}
-
 var errInvalidClient = newError(CodeInvalidClient, descInvalidClient)
 
-// authenticateClient applies Doorkeeper's check order: grant type first,
-// then the client, so a bad secret with a bad scope is a 401.
-func (p *Portal) authenticateClient(req tokenRequest, strict bool) (oauth.Client, error) {
-	switch grant := req.params.Get("grant_type"); {
-	case grant == "":
-		return oauth.Client{}, newError(CodeInvalidRequest, descMissingGrant)
-	case grant != "client_credentials":
-		return oauth.Client{}, newError(CodeUnsupportedGrantType, descUnsupported)
-	}
-	id, secret := req.params.Get("client_id"), req.params.Get("client_secret")
-	if req.basic {
-		if strict && (id != "" || secret != "") {
-			return oauth.Client{}, newError(CodeInvalidRequest, descBothCredential)
-		}
-		id, secret = req.basicID, req.basicPass
-	}
-	if id == "" {
-		return oauth.Client{}, errInvalidClient
-	}
-	client, err := p.clients.Authenticate(id, secret)
-	if err != nil {
-		return oauth.Client{}, errInvalidClient
-	}
-	return client, nil
-}
-
 // grantedScopes checks the requested scopes: at least one, each known to
-// the portal and granted to this client.
-func grantedScopes(param string, client oauth.Client) ([]string, error) {
+// the portal and granted to this client. The Doorkeeper profile splits
+// them as Ruby's String#split does (any run of ASCII whitespace, tabs
+// included, before, between or after them; Doorkeeper's ScopeChecker
+// refuses tabs and newlines only in the string it re-joins with spaces,
+// so for this grant they separate like spaces); the strict profile wants
+// RFC 6749 §3.3's single spaces.
+func (p *Portal) grantedScopes(param string, client oauth.Client) ([]string, error) {
 	scopes := oauth.ParseScopes(param)
+	if p.settings.TokenProfile == ProfileStrict {
+		var ok bool
+		if scopes, ok = oauth.ParseScopesStrict(param); !ok {
+			return nil, newError(CodeInvalidScope, descInvalidScope)
+		}
+	}
 	if len(scopes) == 0 {
 		return nil, newError(CodeInvalidScope, descInvalidScope)
 	}

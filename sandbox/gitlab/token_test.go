@@ -47,7 +47,9 @@ func TestTokenEndpointErrorsFollowDoorkeeperCheckOrder(t *testing.T) {
 		{"Basic wins over body", map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": basic("demo-partner", "nope")}, "grant_type=client_credentials&client_id=demo-partner&client_secret=demo-secret&scope=" + scopeRead, 401, "invalid_client"},
 		{"garbled Basic", map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic %%%"}, "grant_type=client_credentials&scope=" + scopeRead, 401, "invalid_client"},
 		{"malformed JSON", map[string]string{"Content-Type": "application/json"}, `{"grant_type":`, 400, "invalid_request"},
-		{"JSON number parameter", map[string]string{"Content-Type": "application/json"}, `{"grant_type":1}`, 400, "invalid_request"},
+		// Doorkeeper looks a non-string grant_type up like any other and
+		// finds no such grant (Request.token_strategy).
+		{"JSON number parameter", map[string]string{"Content-Type": "application/json"}, `{"grant_type":1}`, 400, "unsupported_grant_type"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

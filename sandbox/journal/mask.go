@@ -1,92 +1,151 @@
 package journal
 
 import (
-	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // mask is what a secret is replaced with.
 const mask = "****"
 
-// secretNames are the parameters whose values never reach the journal:
-// OAuth client secrets (form or JSON token requests) and issued tokens.
-// None is a prefix of another.
-var secretNames = []string{"client_secret", "clientSecret", "access_token", "accessToken", "refresh_token", "refreshToken", "password"}
+// secretNames are the parameter and member names whose values never reach
+// the journal, as normalizeName writes them: OAuth client secrets, issued
+// tokens (the token of /oauth/revoke and /oauth/introspect, Doorkeeper's
+// access_token and bearer_token parameters), passwords and API keys.
+var secretNames = []string{"clientsecret", "accesstoken", "refreshtoken", "bearertoken", "idtoken", "token", "password", "secret", "apikey"}
 
-// maskBody hides secrets in a form, query or JSON text: the value of a
-// JSON member named like a secret (a string, also one cut short by
-// body_bytes, or any other value up to the next ',', '}' or space) becomes
-// "****", and so does the value of a form or query parameter named like
-// one. It is a hand-written scanner, as the token endpoint journals a
-// secret in every request and every answer; mask_test.go holds the
-// regular expressions it must agree with.
-func maskBody(text string) string {
-	if !strings.Contains(text, "ecret") && !strings.Contains(text, "oken") && !strings.Contains(text, "password") {
-		return text
+// isSecretName reports whether name, once decoded, is a secret's name in
+// any casing and with any '_' or '-' (client_secret, clientSecret,
+// CLIENT-SECRET). Rack's brackets (client_secret[]) count as the name.
+func isSecretName(name string) bool {
+	if i := strings.IndexByte(name, '['); i > 0 {
+		name = name[:i]
 	}
+	for _, n := range secretNames {
+		if normalizedEqual(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizedEqual compares name, lower-cased and without '_' and '-', to
+// the normalized n, without allocating.
+func normalizedEqual(name, n string) bool {
+	j := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '_' || c == '-' {
+			continue
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if j >= len(n) || n[j] != c {
+			return false
+		}
+		j++
+	}
+	return j == len(n)
+}
+
+// maskBody hides secrets in a form, query or JSON text by name: the value
+// of a JSON member whose (unescaped) name is a secret's (a string, also
+// one cut short by body_bytes, an object or array to its closing bracket,
+// or any other value up to the next ',', '}', ']' or space) becomes
+// "****", and so does the value of a form or query parameter whose
+// (percent-decoded) name is one. It is a hand-written scanner, since the
+// token endpoint journals a secret in every request and every answer.
+func maskBody(text string) string {
 	return maskForm(maskJSON(text))
 }
 
-// secretName returns the length of the secret name text starts with, or 0.
-func secretName(text string) int {
-	for _, n := range secretNames {
-		if strings.HasPrefix(text, n) {
-			return len(n)
+// isJSONSpace is JSON's whitespace (and the form feed).
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+
+// jsonString returns the end (after the closing quote, or len(text) for a
+// string cut short) of the JSON string opening at text[p], and whether it
+// holds a backslash escape.
+func jsonString(text string, p int) (end int, escaped bool) {
+	for q := p + 1; q < len(text); q++ {
+		switch text[q] {
+		case '"':
+			return q + 1, escaped
+		case '\\':
+			escaped = true
+			q++
 		}
 	}
-	return 0
+	return len(text), escaped
 }
 
-// isJSONSpace is the regular-expression class \s: tab, newline, form
-// feed, carriage return and space.
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+// jsonValueEnd is where the JSON value starting at text[q] ends.
+func jsonValueEnd(text string, q int) int {
+	switch {
+	case q >= len(text):
+		return q
+	case text[q] == '"':
+		end, _ := jsonString(text, q)
+		return end
+	case text[q] == '{' || text[q] == '[':
+		depth := 0
+		for i := q; i < len(text); i++ {
+			switch text[i] {
+			case '"':
+				end, _ := jsonString(text, i)
+				i = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(text)
+	}
+	for q < len(text) && text[q] != ',' && text[q] != '}' && text[q] != ']' && !isJSONSpace(text[q]) {
+		q++
+	}
+	return q
+}
 
 // jsonSecretAt reports where the value of a secret member starts and ends
 // when text[p] opens that member's name.
-func jsonSecretAt(text string, p int) (start, end int, ok bool) {
-	n := secretName(text[p+1:])
-	q := p + 1 + n
-	if n == 0 || q >= len(text) || text[q] != '"' {
-		return 0, 0, false
+func jsonSecretAt(text string, p int) (start, end, next int, ok bool) {
+	nameEnd, escaped := jsonString(text, p)
+	name := text[p+1 : max(p+1, nameEnd-1)]
+	if escaped {
+		name = unescapeJSON(name)
 	}
-	for q++; q < len(text) && isJSONSpace(text[q]); q++ {
-	}
-	if q >= len(text) || text[q] != ':' {
-		return 0, 0, false
-	}
-	for q++; q < len(text) && isJSONSpace(text[q]); q++ {
-	}
-	start = q
-	if q < len(text) && text[q] == '"' {
-		for q++; q < len(text); q++ {
-			if text[q] == '"' {
-				return start, q + 1, true
-			}
-			if text[q] == '\\' {
-				if q+1 >= len(text) || text[q+1] == '\n' {
-					break // a string cut after a backslash ends before it
-				}
-				q++
-			}
-		}
-		return start, q, true
-	}
-	for q < len(text) && text[q] != ',' && text[q] != '}' && !isJSONSpace(text[q]) {
+	q := nameEnd
+	for q < len(text) && isJSONSpace(text[q]) {
 		q++
 	}
-	return start, q, q > start
+	if q >= len(text) || text[q] != ':' || !isSecretName(name) {
+		return 0, 0, nameEnd, false
+	}
+	for q++; q < len(text) && isJSONSpace(text[q]); q++ {
+	}
+	end = jsonValueEnd(text, q)
+	return q, end, end, end > q || q == len(text)
 }
 
 func maskJSON(text string) string {
+	if strings.IndexByte(text, ':') < 0 {
+		return text
+	}
 	var b strings.Builder
 	last := 0
 	for p := 0; p < len(text); p++ {
 		if text[p] != '"' {
 			continue
 		}
-		start, end, ok := jsonSecretAt(text, p)
+		start, end, next, ok := jsonSecretAt(text, p)
 		if !ok {
+			p = next - 1
 			continue
 		}
 		b.WriteString(text[last:start])
@@ -100,25 +159,89 @@ func maskJSON(text string) string {
 	return b.String()
 }
 
+// unescapeJSON decodes a JSON string's escapes; an invalid one is kept.
+func unescapeJSON(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch c := s[i]; c {
+		case 'u':
+			if r, ok := hex4(s, i+1); ok {
+				b.WriteRune(r)
+				i += 4
+				continue
+			}
+			b.WriteString(`\u`)
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func hex4(s string, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[i : i+4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// formName decodes a form or query parameter name the way Rack would;
+// one with a bad escape is compared as it is.
+func formName(raw string) string {
+	if strings.IndexByte(raw, '%') < 0 && strings.IndexByte(raw, '+') < 0 {
+		return strings.TrimLeft(raw, " ")
+	}
+	if n, err := url.QueryUnescape(raw); err == nil {
+		return strings.TrimLeft(n, " ")
+	}
+	return raw
+}
+
 func maskForm(text string) string {
+	if strings.IndexByte(text, '=') < 0 {
+		return text
+	}
 	var b strings.Builder
 	last := 0
-	for q := 0; q < len(text); q++ {
-		if q > 0 && text[q-1] != '&' && text[q-1] != ';' {
-			continue
-		}
-		n := secretName(text[q:])
-		if n == 0 || q+n >= len(text) || text[q+n] != '=' {
-			continue
-		}
-		start := q + n + 1
-		end := start
+	for q := 0; q < len(text); {
+		end := q
 		for end < len(text) && text[end] != '&' && text[end] != ';' {
 			end++
 		}
-		b.WriteString(text[last:start])
-		b.WriteString(mask)
-		last, q = end, end
+		if eq := strings.IndexByte(text[q:end], '='); eq >= 0 && isSecretName(formName(text[q:q+eq])) && q+eq+1 < end {
+			b.WriteString(text[last : q+eq+1])
+			b.WriteString(mask)
+			last = end
+		}
+		q = end + 1
 	}
 	if last == 0 {
 		return text
@@ -133,10 +256,11 @@ func maskBodyBytes(body []byte) []byte {
 	if len(body) == 0 {
 		return nil
 	}
-	if !bytes.Contains(body, []byte("ecret")) && !bytes.Contains(body, []byte("oken")) && !bytes.Contains(body, []byte("password")) {
-		return body
+	text := string(body)
+	if masked := maskBody(text); masked != text {
+		return []byte(masked)
 	}
-	return []byte(maskBody(string(body)))
+	return body
 }
 
 // sep separates names and values in a flattened header. HTTP forbids it
@@ -170,18 +294,41 @@ func flattenHeaders(h http.Header) string {
 	return b.String()
 }
 
+// secretHeaderWords mark a header whose whole value is a credential
+// (Cookie, X-Api-Key, Private-Token, X-Auth-Token, X-Client-Secret…).
+var secretHeaderWords = []string{"cookie", "token", "secret", "password", "passwd", "credential", "session", "apikey", "api-key", "api_key", "x-auth"}
+
 // maskHeader is the value of header name as the journal keeps it.
 func maskHeader(name, value string) string {
-	switch {
-	case strings.EqualFold(name, "Authorization"), strings.EqualFold(name, "Proxy-Authorization"):
-		if scheme, _, found := strings.Cut(strings.TrimSpace(value), " "); found {
+	lower := strings.ToLower(name)
+	if strings.Contains(lower, "authorization") {
+		v := strings.TrimLeft(value, " \t")
+		scheme, _, found := strings.Cut(v, " ")
+		if found && isSchemeName(scheme) {
 			return scheme + " " + mask
 		}
 		return mask
-	case strings.EqualFold(name, "Cookie"), strings.EqualFold(name, "Set-Cookie"):
-		return mask
+	}
+	for _, w := range secretHeaderWords {
+		if strings.Contains(lower, w) {
+			return mask
+		}
 	}
 	return value
+}
+
+// isSchemeName reports whether s looks like an auth scheme (Basic,
+// Bearer, Digest…) rather than a credential sent without one.
+func isSchemeName(s string) bool {
+	if s == "" || len(s) > 16 || !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // unflattenHeaders reads back what flattenHeaders wrote.

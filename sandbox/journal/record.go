@@ -20,6 +20,7 @@ type Recorder struct {
 	bodyBytes int
 	control   bool
 	off       bool
+	secrets   Secrets
 }
 
 // RecorderOption configures a Recorder.
@@ -164,12 +165,13 @@ func (rec *Recorder) peekBody(r *http.Request) []byte {
 }
 
 func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time.Duration, head []byte, cw *captureWriter) {
+	sec := &rec.secrets
 	e := record{
 		requestID: requestid.From(r.Context()), at: at, api: api, method: r.Method,
-		path: r.URL.EscapedPath(), query: maskBody(r.URL.RawQuery), status: cw.status,
+		path: sec.mask(r.URL.EscapedPath()), query: sec.mask(maskBody(r.URL.RawQuery)), status: cw.status,
 		took: took, fault: cw.fault, partner: cw.partner, client: cw.client,
-		req:  rec.side(flattenHeaders(r.Header), head, max(r.ContentLength, int64(len(head)))),
-		resp: rec.side(cw.header, cw.body, cw.written),
+		req:  rec.side(sec.mask(flattenHeaders(r.Header)), head, max(r.ContentLength, int64(len(head)))),
+		resp: rec.side(sec.mask(cw.header), cw.body, cw.written),
 	}
 	for _, name := range []string{"Zuora-Request-Id", "Zuora-Notification-Id"} {
 		if v := r.Header.Get(name); v != "" {
@@ -194,6 +196,12 @@ func (rec *Recorder) side(headers string, body []byte, length int64) side {
 	}
 	s.truncated = s.truncated || int64(len(body)) < length
 	s.body = maskBodyBytes(body)
+	if s.truncated {
+		s.body = rec.secrets.maskCut(s.body)
+	}
+	if masked := rec.secrets.mask(string(s.body)); masked != string(s.body) {
+		s.body = []byte(masked)
+	}
 	return s
 }
 

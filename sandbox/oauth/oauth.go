@@ -6,13 +6,10 @@
 package oauth
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -77,11 +74,16 @@ func (r *Registry) Authenticate(id, secret string) (Client, error) {
 	return c, nil
 }
 
-// ParseScopes splits a space-separated scope parameter, dropping repeats and
-// keeping the requested order.
+// ParseScopes splits a scope parameter the way Doorkeeper does
+// (OAuth::Scopes.from_string, which calls Ruby's String#split with no
+// argument): on runs of ASCII whitespace (space, tab, newline, vertical
+// tab, form feed, carriage return), ignoring leading and trailing ones,
+// dropping repeats and keeping the requested order. Unicode spaces such as
+// U+00A0 separate nothing, as in Ruby, so "a\u00a0b" is one (unknown)
+// scope.
 func ParseScopes(param string) []string {
 	var out []string
-	for _, s := range strings.Fields(param) {
+	for s := range strings.FieldsFuncSeq(param, isASCIISpace) {
 		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
@@ -89,83 +91,33 @@ func ParseScopes(param string) []string {
 	return out
 }
 
-// Store keeps issued tokens.
-type Store struct {
-	now      func() time.Time
-	lifetime time.Duration
-
-	// mu guards tokens.
-	mu     sync.RWMutex
-	tokens map[string]tokenEntry
+func isASCIISpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r'
 }
 
-type tokenEntry struct {
-	Token
-	revoked bool
-}
-
-// NewStore returns a store whose tokens live for lifetime on the clock now.
-func NewStore(now func() time.Time, lifetime time.Duration) *Store {
-	return &Store{now: now, lifetime: lifetime, tokens: map[string]tokenEntry{}}
-}
-
-// Lifetime is how long a new token lives.
-func (s *Store) Lifetime() time.Duration { return s.lifetime }
-
-// Issue creates a token for client with scopes. Its value is 32 random bytes
-// in unpadded URL-safe base64: 43 characters, as Doorkeeper's default
-// generator makes them.
-func (s *Store) Issue(client Client, scopes []string) Token {
-	var raw [32]byte
-	_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails on supported platforms.
-	now := s.now()
-	t := Token{
-		Value:     base64.RawURLEncoding.EncodeToString(raw[:]),
-		ClientID:  client.ID,
-		Owner:     client.Owner,
-		Scopes:    slices.Clone(scopes),
-		IssuedAt:  now,
-		ExpiresAt: now.Add(s.lifetime),
+// ParseScopesStrict reads a scope parameter by RFC 6749 §3.3's grammar:
+// scope-tokens of the characters %x21 / %x23-5B / %x5D-7E separated by
+// exactly one space, with no leading or trailing space. It reports false
+// for anything else (a tab, two spaces, a quote or a backslash).
+func ParseScopesStrict(param string) ([]string, bool) {
+	if param == "" {
+		return nil, false
 	}
-	s.mu.Lock()
-	s.tokens[t.Value] = tokenEntry{Token: t}
-	s.mu.Unlock()
-	return t
-}
-
-// Lookup returns the live token with that value.
-func (s *Store) Lookup(value string) (Token, error) {
-	s.mu.RLock()
-	e, ok := s.tokens[value]
-	s.mu.RUnlock()
-	switch {
-	case !ok:
-		return Token{}, ErrTokenUnknown
-	case e.revoked:
-		return Token{}, ErrTokenRevoked
-	case !s.now().Before(e.ExpiresAt):
-		return Token{}, ErrTokenExpired
+	var out []string
+	for s := range strings.SplitSeq(param, " ") {
+		if s == "" {
+			return nil, false
+		}
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
+				return nil, false
+			}
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
 	}
-	return e.Token, nil
-}
-
-// Revoke marks a token revoked; it reports whether the token existed.
-func (s *Store) Revoke(value string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.tokens[value]
-	if ok {
-		e.revoked = true
-		s.tokens[value] = e
-	}
-	return ok
-}
-
-// Reset forgets every token.
-func (s *Store) Reset() {
-	s.mu.Lock()
-	s.tokens = map[string]tokenEntry{}
-	s.mu.Unlock()
+	return out, true
 }
 
 // Owner returns the owner (partner) of the client with that id, without
@@ -176,12 +128,19 @@ func (r *Registry) Owner(id string) (string, bool) {
 	return c.Owner, ok
 }
 
-// Holder returns the token with that value whether or not it is still live,
-// so that a request with an expired or revoked token can still be
-// attributed to its client.
-func (s *Store) Holder(value string) (Token, bool) {
-	s.mu.RLock()
-	e, ok := s.tokens[value]
-	s.mu.RUnlock()
-	return e.Token, ok
+// Secrets lists the client secrets, for the request journal, which masks
+// a known secret wherever a client puts it.
+func (r *Registry) Secrets() []string {
+	out := make([]string, 0, len(r.clients))
+	for _, c := range r.clients {
+		out = append(out, c.Secret)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Client returns the client with that id, without authenticating it.
+func (r *Registry) Client(id string) (Client, bool) {
+	c, ok := r.clients[id]
+	return c, ok
 }

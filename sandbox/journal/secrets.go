@@ -1,0 +1,203 @@
+package journal
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Secrets are the secret values the sandbox knows, which the journal masks
+// wherever a client puts them (a header of any name, the path, the query,
+// a body), however it encodes them (raw, percent-encoded, JSON-escaped):
+// the fixtures' client secrets and every access token issued. Masking by
+// name alone misses a secret under a name nobody foresaw.
+type Secrets struct {
+	// Fixed are secrets that never change. Those shorter than
+	// MinSecretLength are masked by name only, as they would match
+	// ordinary text.
+	Fixed []string
+	// Issued reports whether a run of IssuedLength URL-safe base64
+	// characters is an issued credential.
+	Issued       func(string) bool
+	IssuedLength int
+}
+
+// MinSecretLength is the shortest fixed secret masked by value.
+const MinSecretLength = 8
+
+// WithSecrets masks the values s knows in every entry.
+func WithSecrets(s Secrets) RecorderOption {
+	return func(rec *Recorder) {
+		for _, f := range s.Fixed {
+			if len(f) >= MinSecretLength {
+				rec.secrets.Fixed = append(rec.secrets.Fixed, f)
+			}
+		}
+		rec.secrets.Issued, rec.secrets.IssuedLength = s.Issued, s.IssuedLength
+	}
+}
+
+func isTokenChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// found reports whether text holds a known secret as it stands.
+func (s *Secrets) found(text string) bool {
+	for _, f := range s.Fixed {
+		if strings.Contains(text, f) {
+			return true
+		}
+	}
+	return s.issuedIn(text, nil)
+}
+
+// issuedIn reports whether text holds an issued token; with b it also
+// writes text to b with every issued token masked.
+func (s *Secrets) issuedIn(text string, b *strings.Builder) bool {
+	n := s.IssuedLength
+	if s.Issued == nil || n == 0 || len(text) < n {
+		if b != nil {
+			b.WriteString(text)
+		}
+		return false
+	}
+	hit, last := false, 0
+	for i := 0; i < len(text); {
+		if !isTokenChar(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isTokenChar(text[j]) {
+			j++
+		}
+		for k := i; k+n <= j; k++ {
+			if s.Issued(text[k : k+n]) {
+				hit = true
+				if b == nil {
+					return true
+				}
+				b.WriteString(text[last:k])
+				b.WriteString(mask)
+				last, k = k+n, k+n-1
+			}
+		}
+		i = j
+	}
+	if b != nil {
+		b.WriteString(text[last:])
+	}
+	return hit
+}
+
+// isDelimiter ends a word of text for maskEncoded: the separators of
+// forms, queries, paths, JSON and flattened headers.
+func isDelimiter(c byte) bool {
+	return strings.IndexByte("&;=/?,:\"'{}[] \t\r\n\x00", c) >= 0
+}
+
+// mask hides every known secret in text: raw occurrences are replaced by
+// "****", and a word (text between delimiters) holding a percent or JSON
+// escape that decodes to one is replaced whole.
+func (s *Secrets) mask(text string) string {
+	if len(s.Fixed) == 0 && s.Issued == nil || text == "" {
+		return text
+	}
+	out := text
+	for _, f := range s.Fixed {
+		if strings.Contains(out, f) {
+			out = strings.ReplaceAll(out, f, mask)
+		}
+	}
+	if s.issuedIn(out, nil) {
+		var b strings.Builder
+		s.issuedIn(out, &b)
+		out = b.String()
+	}
+	if strings.IndexByte(out, '%') >= 0 || strings.IndexByte(out, '\\') >= 0 || strings.IndexByte(out, '+') >= 0 {
+		out = s.maskEncoded(out)
+	}
+	return out
+}
+
+// maskEncoded replaces each word whose decoded form holds a secret.
+func (s *Secrets) maskEncoded(text string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(text); {
+		if isDelimiter(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && !isDelimiter(text[j]) {
+			j++
+		}
+		word := text[i:j]
+		if strings.ContainsAny(word, `%\+`) && s.found(decodeWord(word)) {
+			b.WriteString(text[last:i])
+			b.WriteString(mask)
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// decodeWord undoes percent-encoding (leniently: a bad escape stays) and
+// JSON escapes.
+func decodeWord(word string) string {
+	if strings.IndexByte(word, '\\') >= 0 {
+		word = unescapeJSON(word)
+	}
+	if strings.ContainsAny(word, "%+") {
+		if d, err := url.QueryUnescape(word); err == nil {
+			return d
+		}
+		var b strings.Builder
+		for i := 0; i < len(word); i++ {
+			if r, ok := hex2(word, i+1); word[i] == '%' && ok {
+				b.WriteByte(r)
+				i += 2
+				continue
+			}
+			b.WriteByte(word[i])
+		}
+		return b.String()
+	}
+	return word
+}
+
+func hex2(s string, i int) (byte, bool) {
+	if i+2 > len(s) {
+		return 0, false
+	}
+	r, ok := hex4("00"+s[i:i+2], 0)
+	return byte(r), ok
+}
+
+// maskCut hides what may be the start of a secret at the end of a body
+// cut at journal.body_bytes: a trailing run of token characters that a
+// fixed secret or an issued token could begin with (8 characters or more,
+// since an issued token's prefix cannot be looked up).
+func (s *Secrets) maskCut(body []byte) []byte {
+	i := len(body)
+	for i > 0 && isTokenChar(body[i-1]) {
+		i--
+	}
+	run := string(body[i:])
+	if run == "" || i == 0 {
+		return body // a body that is one run was not cut in the middle of a word
+	}
+	risky := s.Issued != nil && len(run) >= MinSecretLength && len(run) < max(s.IssuedLength, MinSecretLength+1)
+	for _, f := range s.Fixed {
+		risky = risky || strings.HasPrefix(f, run) && len(run) >= 4
+	}
+	if !risky {
+		return body
+	}
+	return append(body[:i:i], mask...)
+}
