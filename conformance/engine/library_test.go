@@ -65,7 +65,7 @@ func fakeConfig(url string, p *fakeportal.Portal) target.Config {
 func TestLibraryPassesAConformingImplementation(t *testing.T) {
 	results := runLibrary(t, fakeportal.New())
 	if len(results) < 40 {
-		t.Errorf("only %d scenarios; the library must cover reference §10 with at least 40", len(results))
+		t.Errorf("only %d scenarios; the library must cover docs/gitlab.md §10 with at least 40", len(results))
 	}
 	for id, res := range results {
 		sandboxOnly := slices.ContainsFunc(res.Labels, func(l string) bool {

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// requiredFields are the create fields reference §4 requires, in order.
+// requiredFields are the create fields docs/gitlab.md §4 requires, in order.
 func requiredFields() []string {
 	return []string{"externalSubscriptionId", "tradingPartnerId", "customer", "customer.companyName",
 		"customer.contact", "customer.contact.firstName", "customer.contact.lastName", "customer.contact.email",

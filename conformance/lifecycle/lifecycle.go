@@ -22,7 +22,7 @@ type Graph struct {
 
 // GitLabSubscription is the subscription status graph of GitLab's
 // Marketplace API. GitLab names the four statuses publicly; the edges are
-// the sandbox project's reading of the purchase flow (reference §5):
+// the sandbox project's reading of the purchase flow (docs/gitlab.md §5):
 // Creating → Created → Provisioned, with Failed reachable from Creating
 // (Zuora or Salesforce error) and from Created (callout processing).
 func GitLabSubscription() Graph {

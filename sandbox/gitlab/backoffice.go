@@ -12,7 +12,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/zuora"
 )
 
-// placeOrder runs steps 4 and 5 of the purchase flow (reference §1): Zuora
+// placeOrder runs steps 4 and 5 of the purchase flow (docs/gitlab.md §1): Zuora
 // creates the subscription, Salesforce the objects. With no latency both
 // answer within the create request and it returns the Created order; with
 // latency the steps wait on the sandbox clock and the order shows Creating

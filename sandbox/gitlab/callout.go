@@ -65,7 +65,7 @@ type calloutAck struct {
 	Status string `json:"status"`
 }
 
-// receiveCallout is the portal's side of a Zuora callout (reference §6):
+// receiveCallout is the portal's side of a Zuora callout (docs/gitlab.md §6):
 // Basic auth answered with a 401 challenge, dedupe on
 // Zuora-Notification-Id, and provisioning handed to the background worker.
 func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
@@ -116,7 +116,7 @@ func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
 
 // scriptedCalloutFailure answers 500 to the first failTimes authenticated
 // deliveries of a notification when a script asks for it, so Zuora's
-// retries (reference §6) can be watched doing their job.
+// retries (docs/gitlab.md §6) can be watched doing their job.
 func (p *Portal) scriptedCalloutFailure(key subscription.Key, notificationID string) error {
 	sub, err := p.subscriptions.Get(key)
 	if err != nil {

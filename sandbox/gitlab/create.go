@@ -15,7 +15,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/openapi"
 )
 
-// subscriptionView is the body of create and status answers (reference §5):
+// subscriptionView is the body of create and status answers (docs/gitlab.md §5):
 // the subscription number appears once the order left Creating, the
 // failure reason only when it Failed.
 type subscriptionView struct {
@@ -181,7 +181,7 @@ func quote(s string) string {
 
 // getSubscription is GET /api/v1/marketplace/subscriptions/{id}. Another
 // partner's subscription answers 404, like an unknown one, so ids do not
-// leak between tenants ([OURS], reference §3).
+// leak between tenants ([OURS], docs/gitlab.md §3).
 func (p *Portal) getSubscription(w http.ResponseWriter, r *http.Request, tok oauth.Token) error {
 	id := pathVar(r, "external_subscription_id")
 	sub, err := p.subscriptions.Get(subscription.Key{Partner: tok.Owner, ExternalID: id})

@@ -28,7 +28,7 @@ func (p *Portal) handle(h handlerFunc) http.Handler {
 }
 
 // authed protects h with a bearer token carrying one of scopes
-// (reference §3): no, unknown, expired or revoked token is 401
+// (docs/gitlab.md §3): no, unknown, expired or revoked token is 401
 // invalid_token; a live token without the scope is 403 insufficient_scope.
 func (p *Portal) authed(scopes []string, h authedFunc) http.Handler {
 	return p.handle(func(w http.ResponseWriter, r *http.Request) error {

@@ -12,7 +12,7 @@ import (
 // partner calls, the callout endpoint Zuora calls, and the portal's part of
 // the /_sandbox control API.
 func (p *Portal) Routes(r *mux.Router) {
-	// The Marketplace API (reference §2–§5).
+	// The Marketplace API (docs/gitlab.md §2–§5).
 	r.Handle("/oauth/token", p.handle(p.createToken)).Methods(http.MethodPost)
 	r.Handle("/api/v1/marketplace/subscriptions",
 		p.authed([]string{fixtures.ScopeCreate}, p.createSubscription)).Methods(http.MethodPost)
@@ -26,7 +26,7 @@ func (p *Portal) Routes(r *mux.Router) {
 	r.Handle("/_sandbox/gitlab/tokens", p.handle(p.listTokens)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/gitlab/tokens/revoke", p.handle(p.controlRevoke)).Methods(http.MethodPost)
 
-	// Zuora's callouts to the portal (reference §6).
+	// Zuora's callouts to the portal (docs/gitlab.md §6).
 	r.Handle(CalloutPath, p.handle(p.receiveCallout)).Methods(http.MethodPost)
 
 	// Control API: what the back office did, for tests and people.

@@ -35,7 +35,7 @@ type tokenResponse struct {
 	CreatedAt   int64  `json:"created_at"`
 }
 
-// createToken is POST /oauth/token (reference §2).
+// createToken is POST /oauth/token (docs/gitlab.md §2).
 func (p *Portal) createToken(w http.ResponseWriter, r *http.Request) error {
 	strict := p.settings.TokenProfile == ProfileStrict
 	w.Header().Set("Cache-Control", "no-store")

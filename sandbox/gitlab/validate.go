@@ -133,7 +133,7 @@ func factsOfRaw(raw any) orderFacts {
 }
 
 // checkOrder applies the portal's rules that the schema cannot express
-// (reference §1 and §4): the trading partner must be on this partner's
+// (docs/gitlab.md §1 and §4): the trading partner must be on this partner's
 // permitted list, every product must be in the catalogue, and the country
 // must be an assigned ISO 3166-1 alpha-2 code.
 func (p *Portal) checkOrder(f orderFacts, partnerID string) []openapi.FieldError {

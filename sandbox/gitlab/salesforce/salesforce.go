@@ -1,7 +1,7 @@
 // Package salesforce is the fake Salesforce behind the fake Customers
 // Portal. The portal records an end-customer Account, an Opportunity and a
 // Quote against the partner's Distributor and Trading Partner accounts
-// (reference §7); the fake only has to show which objects it "created".
+// (docs/gitlab.md §7); the fake only has to show which objects it "created".
 package salesforce
 
 import (

@@ -50,7 +50,7 @@ type SalesforceScript struct {
 }
 
 // CalloutScript changes how Zuora delivers the order's callout and how the
-// portal's callout endpoint answers it (reference §6: retries, duplicates
+// portal's callout endpoint answers it (docs/gitlab.md §6: retries, duplicates
 // and any order of delivery are all things Zuora documents).
 type CalloutScript struct {
 	// Delay replaces gitlab.zuora.callout_delay.

@@ -7,7 +7,7 @@ import "fmt"
 
 // Status is one of the four statuses GitLab's Marketplace partners page
 // documents. Their meaning and the graph between them are the sandbox's
-// reading of the purchase flow (reference §5).
+// reading of the purchase flow (docs/gitlab.md §5).
 type Status string
 
 const (

@@ -16,7 +16,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 )
 
-// Event names of the callouts the portal cares about (reference §6): the
+// Event names of the callouts the portal cares about (docs/gitlab.md §6): the
 // fake Zuora sends the first and the last; "New Subscription Created" is
 // the other event a tenant may configure for a new subscription.
 const (

@@ -28,7 +28,7 @@ type Plan struct {
 	// Reorder: when due, the notification waits until Zuora has made an
 	// attempt at another notification, or for the policy's retry
 	// interval if none comes, and is sent then. Zuora does not promise
-	// callouts in order (reference §6); this makes "later" happen on cue.
+	// callouts in order (docs/gitlab.md §6); this makes "later" happen on cue.
 	Reorder Cause
 }
 
