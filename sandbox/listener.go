@@ -103,9 +103,6 @@ func recogniseServerAnswer(b []byte) (serverAnswer, bool) {
 		// The body repeats the status line's text, then ": reason" for
 		// a badRequestError.
 		_, ans.reason, _ = strings.Cut(string(body), ": ")
-		if ans.reason == "" && status == http.StatusNotImplemented {
-			ans.reason = string(body)
-		}
 		return ans, true
 	}
 	if status == http.StatusExpectationFailed {
@@ -117,15 +114,24 @@ func recogniseServerAnswer(b []byte) (serverAnswer, bool) {
 	return serverAnswer{}, false
 }
 
-// transportRefusals are the codes and texts of net/http's own answers.
-var transportRefusals = map[int]struct{ code, description string }{
-	http.StatusBadRequest: {"bad_request", "The request is not valid HTTP/1.1: its request line or a header could not be parsed" +
+// transportRefusals are the statuses, codes and texts the sandbox answers
+// for net/http's own refusals, by the status net/http chose. An input the
+// sandbox cannot read is the client's fault, so it is always a 4xx: RFC
+// 9112 suggests 501 for an unknown transfer coding and 505 for a version,
+// but a CI gate that counts 5xx as the sandbox's bugs must not see them.
+var transportRefusals = map[int]struct {
+	status            int
+	code, description string
+}{
+	http.StatusBadRequest: {http.StatusBadRequest, "bad_request", "The request is not valid HTTP/1.1: its request line or a header could not be parsed" +
 		" (for example a malformed % escape in the path, a space in a header name, or a missing or malformed Host header)."},
-	http.StatusRequestHeaderFieldsTooLarge: {"request_header_fields_too_large", "The request line and headers together exceed " +
-		strconv.Itoa(MaxHeaderBytes>>10) + " KiB."},
-	http.StatusNotImplemented:          {"not_implemented", "The request's Transfer-Encoding is not supported: send chunked or a Content-Length."},
-	http.StatusExpectationFailed:       {"expectation_failed", "The only Expect the sandbox understands is 100-continue."},
-	http.StatusHTTPVersionNotSupported: {"http_version_not_supported", "The sandbox speaks HTTP/1.0 and HTTP/1.1 on this port."},
+	http.StatusRequestHeaderFieldsTooLarge: {http.StatusRequestHeaderFieldsTooLarge, "request_header_fields_too_large",
+		"The request line and headers together exceed " + strconv.Itoa(MaxHeaderBytes>>10) + " KiB."},
+	http.StatusNotImplemented: {http.StatusBadRequest, "unsupported_transfer_encoding",
+		"The request's Transfer-Encoding is not supported: send the body chunked or with a Content-Length."},
+	http.StatusExpectationFailed: {http.StatusExpectationFailed, "expectation_failed", "The only Expect the sandbox understands is 100-continue."},
+	http.StatusHTTPVersionNotSupported: {http.StatusBadRequest, "http_version_not_supported",
+		"The sandbox speaks HTTP/1.0 and HTTP/1.1 on this port."},
 }
 
 // render writes the answer in the envelope; the connection is closed
@@ -133,16 +139,16 @@ var transportRefusals = map[int]struct{ code, description string }{
 func (a serverAnswer) render(id string) []byte {
 	known, ok := transportRefusals[a.status]
 	if !ok {
-		known.code, known.description = "bad_request", "The request could not be read: "+http.StatusText(a.status)+"."
+		known.status, known.code, known.description = http.StatusBadRequest, "bad_request", "The request could not be read: "+http.StatusText(a.status)+"."
 	}
 	desc := known.description
-	if a.reason != "" {
+	if a.reason != "" && a.status != http.StatusNotImplemented && a.status != http.StatusHTTPVersionNotSupported {
 		desc = strings.TrimSuffix(desc, ".") + ": " + a.reason + "."
 	}
 	body, _ := json.Marshal(controlErrorBody{Error: known.code, Description: desc, RequestID: id})
 	body = append(body, '\n')
 	var out bytes.Buffer
-	out.WriteString(a.proto + " " + strconv.Itoa(a.status) + " " + http.StatusText(a.status) + "\r\n")
+	out.WriteString(a.proto + " " + strconv.Itoa(known.status) + " " + http.StatusText(known.status) + "\r\n")
 	out.WriteString("Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n")
 	out.WriteString(requestid.Header + ": " + id + "\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
 	out.Write(body)
