@@ -191,3 +191,24 @@ func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
 		t.Errorf("Allow = %q, want GET and HEAD", allow)
 	}
 }
+
+// TestDotSegmentIDsAreRefused: a fault rule or script id "." or ".." could
+// never be read back, since its path resolves to the listing (found by
+// FuzzFaultRule once paths were normalized).
+func TestDotSegmentIDsAreRefused(t *testing.T) {
+	srv := sandboxtest.New(t)
+	for _, id := range []string{".", ".."} {
+		for _, route := range []struct{ path, body string }{
+			{"/_sandbox/faults", `{"id":"` + id + `","effect":{"status":503}}`},
+			{"/_sandbox/gitlab/scripts", `{"id":"` + id + `","zuora":{"decline":true}}`},
+		} {
+			a := do(t, http.MethodPost, srv.URL+route.path, "application/json", route.body)
+			if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.raw, "dot segments") {
+				t.Errorf("POST %s id %q: %d %s", route.path, id, a.status, a.raw)
+			}
+		}
+	}
+	if a := do(t, http.MethodPost, srv.URL+"/_sandbox/faults", "application/json", `{"id":"...","effect":{"status":503}}`); a.status != http.StatusCreated {
+		t.Errorf(`id "..." is an ordinary segment: %d %s`, a.status, a.raw)
+	}
+}

@@ -57,7 +57,7 @@ func (v *validator) add(field, format string, args ...any) {
 
 func (v *validator) identity(r Rule, apis []API) {
 	if r.ID != "" && !validID(r.ID) {
-		v.add("id", "must be 1 to 64 letters, digits, '-', '_' or '.'")
+		v.add("id", "must be 1 to 64 letters, digits, '-', '_' or '.', and not \".\" or \"..\" (a path reads those as dot segments)")
 	}
 	if r.API == "" {
 		return
@@ -71,8 +71,11 @@ func (v *validator) identity(r Rule, apis []API) {
 	}
 }
 
+// validID keeps ids usable as one path segment of /_sandbox/faults/{id}
+// without escaping; "." and ".." would be resolved away as dot segments
+// (normalizePath) and name the listing instead.
 func validID(id string) bool {
-	if len(id) == 0 || len(id) > 64 {
+	if len(id) == 0 || len(id) > 64 || id == "." || id == ".." {
 		return false
 	}
 	for _, c := range id {

@@ -122,8 +122,10 @@ func checkValues(s Script, knownPartner func(string) bool) []openapi.FieldError 
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, openapi.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	if s.ID != "" && !idPattern.MatchString(s.ID) {
-		bad("id", "must be 1 to 64 letters, digits, '.', '_' or '-'")
+	if s.ID != "" && (!idPattern.MatchString(s.ID) || s.ID == "." || s.ID == "..") {
+		// "." and ".." would be resolved away as dot segments of
+		// /_sandbox/gitlab/scripts/{id}.
+		bad("id", "must be 1 to 64 letters, digits, '.', '_' or '-', and not \".\" or \"..\" (a path reads those as dot segments)")
 	}
 	if s.Partner != "" && !knownPartner(s.Partner) {
 		bad("partner", "no partner %q exists (see GET /_sandbox/gitlab/fixtures)", s.Partner)
