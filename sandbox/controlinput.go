@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -28,23 +27,10 @@ func capProblems(problems []fault.Problem) []fault.Problem {
 	return append(out, fault.Problem{Field: "errors", Message: fmt.Sprintf("and %d more problems not listed", len(problems)-maxListedProblems)})
 }
 
-// jsonMediaType accepts what a JSON body to the control API may be
-// labelled: nothing, application/json or a +json type (UTF-8 if a charset
-// is given), or application/x-www-form-urlencoded, only because curl -d
-// labels every body so (the body must still be JSON). Anything else is a
-// 415: the client sent something other than it meant.
+// jsonMediaType refuses with a 415 a body labelled as anything but JSON
+// (strictjson.AcceptableMediaType).
 func jsonMediaType(r *http.Request) error {
-	header := r.Header.Get("Content-Type")
-	if header == "" {
-		return nil
-	}
-	mediaType, params, err := mime.ParseMediaType(header)
-	ok := err == nil && (mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") ||
-		mediaType == "application/x-www-form-urlencoded")
-	if cs, set := params["charset"]; ok && set && !strings.EqualFold(cs, "utf-8") {
-		ok = false
-	}
-	if !ok {
+	if header := r.Header.Get("Content-Type"); !strictjson.AcceptableMediaType(header) {
 		return &controlError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
 			description: fmt.Sprintf("Send the body as application/json (UTF-8), not %q.", header)}
 	}

@@ -4,30 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/strictjson"
 )
 
-// jsonContentType accepts the media types a JSON body to the control API or
-// the callout endpoint may be labelled with: none, application/json or a
-// +json type (UTF-8 if a charset is given), and
-// application/x-www-form-urlencoded only because that is the label curl -d
-// puts on every body (the body must still be JSON). Anything else, such as
-// text/plain or multipart/form-data, is a 415: the client meant something
-// else than what it sent.
+// jsonContentType refuses with a 415 a body to the control API or the
+// callout endpoint labelled as anything but JSON
+// (strictjson.AcceptableMediaType).
 func jsonContentType(r *http.Request) error {
-	header := r.Header.Get("Content-Type")
-	if header == "" {
-		return nil
-	}
-	mediaType, params, err := mime.ParseMediaType(header)
-	ok := err == nil && (mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") ||
-		mediaType == "application/x-www-form-urlencoded")
-	if cs, set := params["charset"]; ok && set && !equalFoldASCII(cs, "utf-8") {
-		ok = false
-	}
-	if !ok {
+	if header := r.Header.Get("Content-Type"); !strictjson.AcceptableMediaType(header) {
 		return newError(CodeUnsupportedMediaType, fmt.Sprintf("Send the body as application/json (UTF-8), not %s.", quote(header)))
 	}
 	return nil
