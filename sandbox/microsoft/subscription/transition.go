@@ -118,7 +118,10 @@ func (s Subscription) CheckChangeable() error {
 
 // Change is what an operation applies when it succeeds.
 type Change struct {
-	Action   Action
+	Action Action
+	// PlanID and Quantity are the subscription's plan and quantity once
+	// the change applies (a ChangePlan sets both: a flat-rate plan has no
+	// quantity).
 	PlanID   string
 	Quantity int
 	// DropQuantity is for Unsubscribe (see Unsubscribe).
@@ -133,10 +136,7 @@ func (s *Subscription) apply(c Change) error {
 		if err := s.CheckChangeable(); err != nil {
 			return err
 		}
-		s.PlanID = c.PlanID
-		if c.Quantity > 0 {
-			s.Quantity = c.Quantity
-		}
+		s.PlanID, s.Quantity = c.PlanID, c.Quantity
 	case ActionChangeQuantity:
 		if err := s.CheckChangeable(); err != nil {
 			return err

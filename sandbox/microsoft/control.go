@@ -1,0 +1,133 @@
+package microsoft
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
+)
+
+// fixturesView is GET /_sandbox/microsoft/fixtures.
+type fixturesView struct {
+	Publishers []fixtures.Publisher `json:"publishers"`
+	Offers     []fixtures.Offer     `json:"offers"`
+}
+
+// listFixtures shows the publishers as they are now (URLs patched since
+// the start included) with their credentials, and the catalogue.
+func (m *Marketplace) listFixtures(r *http.Request) (any, error) {
+	if _, err := noQuery(r); err != nil {
+		return nil, err
+	}
+	offers := make([]fixtures.Offer, len(m.catalog.offers))
+	for i, o := range m.catalog.offers {
+		o.Plans = append([]fixtures.Plan{}, o.Plans...)
+		for j := range o.Plans {
+			o.Plans[j] = wirePlan(o.Plans[j])
+		}
+		offers[i] = o
+	}
+	return fixturesView{Publishers: m.publishers.list(), Offers: offers}, nil
+}
+
+// patchPublisher is PATCH /_sandbox/microsoft/publishers/{id}
+// {webhookUrl?, landingPageUrl?}; reset puts the fixtures' URLs back.
+func (m *Marketplace) patchPublisher(r *http.Request) (any, error) {
+	id := mux.Vars(r)["id"]
+	if _, ok := m.publishers.get(id); !ok {
+		return nil, controlNotFound("No publisher %s.", id)
+	}
+	var webhook, landing *string
+	if err := m.bodyFields(r, map[string]func(json.RawMessage) error{
+		"webhookUrl": setString(&webhook), "landingPageUrl": setString(&landing),
+	}); err != nil {
+		return nil, err
+	}
+	var problems []FieldProblem
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{{"webhookUrl", webhook}, {"landingPageUrl", landing}} {
+		if f.value == nil {
+			continue
+		}
+		if err := fixtures.CheckPublisherURL(*f.value); err != nil {
+			problems = append(problems, FieldProblem{Field: f.name, Message: err.Error()})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, controlInvalid(problems)
+	}
+	p, _ := m.publishers.patch(id, webhook, landing)
+	return p, nil
+}
+
+// subscriptionView is a subscription with its history, for the control API.
+type subscriptionView struct {
+	Subscription subscription.Subscription `json:"subscription"`
+	Operations   []subscription.Operation  `json:"operations"`
+	Webhooks     []Delivery                `json:"webhooks"`
+	Timeline     []subscription.Event      `json:"timeline"`
+}
+
+func (m *Marketplace) view(id string) (subscriptionView, error) {
+	d, err := m.subs.Detail(id)
+	if err != nil {
+		return subscriptionView{}, err
+	}
+	v := subscriptionView{Subscription: d.Subscription, Operations: d.Operations, Webhooks: m.webhooks.list(id), Timeline: d.Timeline}
+	for _, w := range v.Webhooks {
+		detail := fmt.Sprintf("webhook %s attempt %d to %s: %d", w.Action, w.Attempt, w.URL, w.Status)
+		if w.Error != "" {
+			detail += " (" + w.Error + ")"
+		}
+		v.Timeline = append(v.Timeline, subscription.Event{At: w.SentAt, Kind: "webhook", Detail: detail, OperationID: w.OperationID})
+	}
+	subscription.SortEvents(v.Timeline)
+	return v, nil
+}
+
+// listControlSubscriptions is GET /_sandbox/microsoft/subscriptions[?publisherId=].
+func (m *Marketplace) listControlSubscriptions(r *http.Request) (any, error) {
+	q, err := noQuery(r, "publisherId")
+	if err != nil {
+		return nil, err
+	}
+	pub, filtered := q["publisherId"]
+	if _, ok := m.publishers.get(pub); filtered && !ok {
+		return nil, controlBad("No publisher %q.", pub)
+	}
+	out := []subscriptionView{}
+	for _, s := range m.subs.List(func(s subscription.Subscription) bool { return !filtered || s.PublisherID == pub }) {
+		if v, err := m.view(s.ID); err == nil {
+			out = append(out, v)
+		}
+	}
+	return map[string]any{"subscriptions": out}, nil
+}
+
+// getControlSubscription is GET /_sandbox/microsoft/subscriptions/{id}.
+func (m *Marketplace) getControlSubscription(r *http.Request) (any, error) {
+	if _, err := noQuery(r); err != nil {
+		return nil, err
+	}
+	v, err := m.view(mux.Vars(r)["id"])
+	if err != nil {
+		return nil, controlNotFound("No subscription %s.", mux.Vars(r)["id"])
+	}
+	return v, nil
+}
+
+// listWebhooks is GET /_sandbox/microsoft/webhooks[?subscriptionId=]: one
+// row per delivery attempt.
+func (m *Marketplace) listWebhooks(r *http.Request) (any, error) {
+	q, err := noQuery(r, "subscriptionId")
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"webhooks": m.webhooks.list(q["subscriptionId"])}, nil
+}

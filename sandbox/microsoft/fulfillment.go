@@ -1,0 +1,226 @@
+package microsoft
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
+)
+
+// resolvedSubscription is the answer of resolve (docs/microsoft.md §4).
+type resolvedSubscription struct {
+	ID               string                    `json:"id"`
+	SubscriptionName string                    `json:"subscriptionName"`
+	OfferID          string                    `json:"offerId"`
+	PlanID           string                    `json:"planId"`
+	Quantity         int                       `json:"quantity,omitempty"`
+	Subscription     subscription.Subscription `json:"subscription"`
+}
+
+// resolve is POST /api/saas/subscriptions/resolve: the landing page's
+// token, URL-decoded, in x-ms-marketplace-token, becomes the subscription
+// it stands for, in whatever state that subscription is now.
+func (m *Marketplace) resolve(w http.ResponseWriter, r *http.Request, c caller) error {
+	value := r.Header.Get(HeaderMarketplaceToken)
+	if value == "" {
+		return newError(CodeHeaderNotPresent, HeaderMarketplaceToken, "Mandatory header missing")
+	}
+	t, found, expired := m.tokens.lookup(value, m.now())
+	switch {
+	case !found:
+		return newError(CodeBadRequest, HeaderMarketplaceToken, "The marketplace token is invalid."+tokenHint(value))
+	case expired:
+		return newError(CodeBadRequest, HeaderMarketplaceToken, "The marketplace token has expired.")
+	case t.publisherID != c.publisher.ID:
+		return errForbidden()
+	}
+	s, err := m.subs.Get(t.subscriptionID)
+	if err != nil {
+		return m.refusalError(err, "subscriptionId")
+	}
+	m.subs.Note(s.ID, subscription.Event{At: m.now(), Kind: "resolve", Detail: "resolved by " + c.publisher.ID})
+	writeJSON(w, http.StatusOK, resolvedSubscription{ID: s.ID, SubscriptionName: s.Name, OfferID: s.OfferID, PlanID: s.PlanID, Quantity: s.Quantity, Subscription: s})
+	return nil
+}
+
+// tokenHint explains the two usual ways a landing page damages the token.
+func tokenHint(value string) string {
+	switch {
+	case strings.Contains(value, "%2B") || strings.Contains(value, "%2F") || strings.Contains(value, "%3D"):
+		return " It looks URL-encoded: URL-decode the landing page's token query parameter before sending it."
+	case strings.Contains(value, " "):
+		return " It holds a space: a '+' of the token was decoded as a space."
+	}
+	return ""
+}
+
+// activate is POST /api/saas/subscriptions/{id}/activate with the plan
+// and quantity purchased: the subscription becomes Subscribed and its
+// first term starts.
+func (m *Marketplace) activate(w http.ResponseWriter, r *http.Request, c caller) error {
+	s, err := m.owned(r, c)
+	if err != nil {
+		return err
+	}
+	body, err := m.readBody(r)
+	if err != nil {
+		return err
+	}
+	a := subscription.Activation{CheckPurchase: m.activateChecksPurchase(), TrialMonths: m.settings.FreeTrialMonths}
+	if a.CheckPurchase {
+		obj, err := jsonObject(body, "activate")
+		if err != nil {
+			return err
+		}
+		plan, given, err := stringField(obj, "planId", "planId")
+		if err != nil {
+			return err
+		}
+		if !given {
+			return newError(CodeBadRequest, "planId", "planId is required.")
+		}
+		if a.Quantity, _, err = intField(obj, "quantity", "quantity"); err != nil {
+			return err
+		}
+		a.PlanID = plan
+	}
+	after, err := m.activateSubscription(s.ID, a)
+	if err != nil {
+		return m.refusalError(err, "activate")
+	}
+	_ = after
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// getSubscription is GET /api/saas/subscriptions/{id}.
+func (m *Marketplace) getSubscription(w http.ResponseWriter, r *http.Request, c caller) error {
+	s, err := m.owned(r, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s)
+	return nil
+}
+
+// subscriptionsPage is the answer of the list.
+type subscriptionsPage struct {
+	Subscriptions []subscription.Subscription `json:"subscriptions"`
+	NextLink      string                      `json:"@nextLink,omitempty"`
+}
+
+// listSubscriptions is GET /api/saas/subscriptions: the caller's
+// subscriptions in every state, oldest first, microsoft.page_size a page;
+// @nextLink carries an opaque continuationToken for the next one.
+func (m *Marketplace) listSubscriptions(w http.ResponseWriter, r *http.Request, c caller) error {
+	offset := 0
+	if tok := r.URL.Query().Get("continuationToken"); tok != "" {
+		n, ok := m.readContinuation(tok, c.publisher.ID)
+		if !ok {
+			return newError(CodeBadRequest, "continuationToken", "The continuationToken is invalid; use the @nextLink of the previous page as it is.")
+		}
+		offset = n
+	}
+	all := m.subs.List(func(s subscription.Subscription) bool { return s.PublisherID == c.publisher.ID })
+	start := min(offset, len(all))
+	end := min(start+m.settings.PageSize, len(all))
+	page := subscriptionsPage{Subscriptions: all[start:end]}
+	if end < len(all) {
+		q := url.Values{"continuationToken": {m.continuation(end, c.publisher.ID)}, "api-version": {APIVersion}}
+		page.NextLink = baseURL(r) + "/api/saas/subscriptions?" + q.Encode()
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+// continuation is the opaque token for the page starting at offset: the
+// offset and the publisher, signed, so a changed or borrowed token is 400.
+func (m *Marketplace) continuation(offset int, publisherID string) string {
+	payload := strconv.Itoa(offset) + ":" + publisherID
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + m.mac(payload)
+}
+
+func (m *Marketplace) readContinuation(tok, publisherID string) (int, bool) {
+	enc, sig, ok := strings.Cut(tok, ".")
+	if !ok {
+		return 0, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil || !hmac.Equal([]byte(sig), []byte(m.mac(string(raw)))) {
+		return 0, false
+	}
+	off, pub, ok := strings.Cut(string(raw), ":")
+	n, err := strconv.Atoi(off)
+	if !ok || err != nil || n < 0 || pub != publisherID {
+		return 0, false
+	}
+	return n, true
+}
+
+func (m *Marketplace) mac(payload string) string {
+	h := hmac.New(sha256.New, m.secret[:])
+	h.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16])
+}
+
+// plansAnswer is the answer of listAvailablePlans.
+type plansAnswer struct {
+	Plans []fixtures.Plan `json:"plans"`
+}
+
+// listAvailablePlans is GET /api/saas/subscriptions/{id}/listAvailablePlans
+// [?planId=]: the plans of the subscription's offer, private ones
+// included (the customer was offered them), stop-sell ones left out
+// unless it is the current plan.
+func (m *Marketplace) listAvailablePlans(w http.ResponseWriter, r *http.Request, c caller) error {
+	s, err := m.owned(r, c)
+	if err != nil {
+		return err
+	}
+	offer := m.catalog.byID[s.OfferID]
+	filter, filtered := r.URL.Query()["planId"]
+	out := []fixtures.Plan{}
+	for _, p := range offer.Plans {
+		if p.IsStopSell && p.PlanID != s.PlanID {
+			continue
+		}
+		if filtered && p.PlanID != filter[0] {
+			continue
+		}
+		out = append(out, wirePlan(p))
+	}
+	writeJSON(w, http.StatusOK, plansAnswer{Plans: out})
+	return nil
+}
+
+// wirePlan gives a plan's lists as [] rather than null.
+func wirePlan(p fixtures.Plan) fixtures.Plan {
+	pc := &p.PlanComponents
+	if pc.RecurrentBillingTerms == nil {
+		pc.RecurrentBillingTerms = []fixtures.BillingTerm{}
+	}
+	if pc.MeteringDimensions == nil {
+		pc.MeteringDimensions = []fixtures.MeteringDimension{}
+	}
+	terms := make([]fixtures.BillingTerm, len(pc.RecurrentBillingTerms))
+	for i, t := range pc.RecurrentBillingTerms {
+		if t.MeteredQuantityIncluded == nil {
+			t.MeteredQuantityIncluded = []fixtures.IncludedQuantity{}
+		}
+		terms[i] = t
+	}
+	pc.RecurrentBillingTerms = terms
+	return p
+}
+
+// operationLocation is the Operation-Location of an operation.
+func operationLocation(base, subID, opID string) string {
+	return fmt.Sprintf("%s/api/saas/subscriptions/%s/operations/%s?api-version=%s", base, subID, opID, APIVersion)
+}

@@ -1,0 +1,216 @@
+package microsoft
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
+)
+
+// APIVersion is the only api-version of the SaaS Fulfillment API v2.
+const APIVersion = "2018-08-31"
+
+// Headers of the fulfillment API (docs/microsoft.md §1, §4).
+const (
+	HeaderRequestID        = "x-ms-requestid"
+	HeaderCorrelationID    = "x-ms-correlationid"
+	HeaderMarketplaceToken = "x-ms-marketplace-token"
+)
+
+// caller is the publisher a fulfillment API call authenticated as.
+type caller struct {
+	publisher fixtures.Publisher
+	principal Principal
+}
+
+// apiFunc is a fulfillment API handler that returns its error.
+type apiFunc func(w http.ResponseWriter, r *http.Request, c caller) error
+
+// api adapts an apiFunc: it echoes or makes the request and correlation
+// ids, checks api-version, then the token (docs/microsoft.md §1), and
+// renders any error in the fulfillment API's envelope.
+func (m *Marketplace) api(h apiFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		echoIDs(w, r)
+		err := checkAPIVersion(r)
+		var c caller
+		if err == nil {
+			c, err = m.authenticate(r)
+		}
+		if err == nil {
+			journal.Identify(w, c.publisher.ID, c.principal.AppID)
+			err = h(w, r, c)
+		}
+		if err != nil {
+			writeError(w, r, m.log, err)
+		}
+	})
+}
+
+// echoIDs answers the caller's x-ms-requestid and x-ms-correlationid, or
+// fresh GUIDs when it sent none (or something unsafe to echo).
+func echoIDs(w http.ResponseWriter, r *http.Request) {
+	for _, name := range []string{HeaderRequestID, HeaderCorrelationID} {
+		id := r.Header.Get(name)
+		if !echoable(id) {
+			id = subscription.NewID()
+		}
+		w.Header().Set(name, id)
+	}
+}
+
+// echoable allows ids of 1 to 128 characters from a safe set, so a
+// client cannot inject header syntax through them.
+func echoable(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkAPIVersion: every call names api-version=2018-08-31 (docs/microsoft.md §1).
+func checkAPIVersion(r *http.Request) error {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return newError(CodeBadRequest, "query", "The query string is malformed.")
+	}
+	versions := q["api-version"]
+	switch {
+	case len(versions) == 0 || versions[0] == "":
+		return newError(CodeAPIVersionUnspecified, "api-version", "The api-version query parameter (?api-version=) is required for all requests.")
+	case len(versions) > 1 || versions[0] != APIVersion:
+		return newError(CodeUnsupportedAPIVersion, "api-version", fmt.Sprintf("Unsupported api-version '%s'. The supported api-versions are '%s'.", strings.Join(versions, ","), APIVersion))
+	}
+	return nil
+}
+
+// errForbidden is every authentication failure (docs/microsoft.md §1).
+func errForbidden() error {
+	return newError(CodeForbidden, "authorization", "The authentication token was not provided or is invalid, or the request is attempting to access an acquisition that does not belong to the current publisher.")
+}
+
+// authenticate finds the publisher of the request's token.
+func (m *Marketplace) authenticate(r *http.Request) (caller, error) {
+	if m.opts.auth == nil {
+		return caller{}, errForbidden()
+	}
+	p, err := m.opts.auth.Authenticate(r)
+	if err != nil {
+		return caller{}, errForbidden()
+	}
+	pub, ok := m.publishers.byApp(p.TenantID, p.AppID)
+	if !ok {
+		return caller{}, errForbidden()
+	}
+	return caller{publisher: pub, principal: p}, nil
+}
+
+// owned returns the subscription of the path, if it is the caller's: an
+// unknown id is 404, another publisher's subscription 403, as Microsoft's
+// file documents ("an acquisition that does not belong to the current
+// publisher").
+func (m *Marketplace) owned(r *http.Request, c caller) (subscription.Subscription, error) {
+	id := mux.Vars(r)["subscriptionId"]
+	s, err := m.subs.Get(id)
+	if err != nil {
+		return s, m.refusalError(err, "subscriptionId")
+	}
+	if s.PublisherID != c.publisher.ID {
+		return s, errForbidden()
+	}
+	return s, nil
+}
+
+// readBody reads at most the configured bytes.
+func (m *Marketplace) readBody(r *http.Request) ([]byte, error) {
+	limit := m.settings.MaxBodyBytes
+	if r.ContentLength > limit {
+		return nil, errTooLarge(limit)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, newError(CodeBadRequest, "body", "The request body could not be read.")
+	}
+	if int64(len(body)) > limit {
+		return nil, errTooLarge(limit)
+	}
+	return body, nil
+}
+
+func errTooLarge(limit int64) error {
+	return newError(CodeBadRequest, "body", fmt.Sprintf("The request body is larger than the limit of %d bytes.", limit))
+}
+
+// jsonObject decodes a vendor body as a JSON object, tolerating unknown
+// fields as Microsoft does; a null field counts as absent.
+func jsonObject(body []byte, target string) (map[string]json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return nil, newError(CodeBadRequest, target, "The request body must be a JSON object.")
+	}
+	for k, v := range obj {
+		if string(v) == "null" {
+			delete(obj, k)
+		}
+	}
+	return obj, nil
+}
+
+// stringField reads an optional string field.
+func stringField(obj map[string]json.RawMessage, name, target string) (string, bool, error) {
+	raw, ok := obj[name]
+	if !ok {
+		return "", false, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", true, newError(CodeBadRequest, target, fmt.Sprintf("%s must be a string.", name))
+	}
+	return s, true, nil
+}
+
+// intField reads an optional whole-number field.
+func intField(obj map[string]json.RawMessage, name, target string) (int, bool, error) {
+	raw, ok := obj[name]
+	if !ok {
+		return 0, false, nil
+	}
+	var n int32
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, true, newError(CodeBadRequest, target, fmt.Sprintf("%s must be a whole number.", name))
+	}
+	return int(n), true, nil
+}
+
+// baseURL is the sandbox's own base URL as the request reached it.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// notFound and methodNotAllowed answer unmatched requests in the envelope.
+func (m *Marketplace) notFound(w http.ResponseWriter, r *http.Request) {
+	echoIDs(w, r)
+	writeError(w, r, m.log, newError(CodeNotFound, "path", "The requested resource does not exist."))
+}
+
+func (m *Marketplace) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	echoIDs(w, r)
+	writeError(w, r, m.log, newError(CodeMethodNotAllowed, "method", "The method "+r.Method+" is not allowed on this resource."))
+}

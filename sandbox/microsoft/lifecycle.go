@@ -1,0 +1,133 @@
+package microsoft
+
+import (
+	"context"
+	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
+)
+
+// The lifecycle on the sandbox clock (docs/microsoft.md §5). Every timer
+// remembers what it was set for (the term's end, the moment of the
+// suspension); a job whose subscription has moved on since does nothing,
+// so no timer ever needs cancelling.
+
+// activateSubscription activates and sets the timers of the first term
+// and of a free trial.
+func (m *Marketplace) activateSubscription(id string, a subscription.Activation) (subscription.Subscription, error) {
+	now := m.now()
+	_, after, err := m.subs.Update(id, func(s *subscription.Subscription) error { return s.Activate(a, now) },
+		subscription.Event{At: now, Kind: "activate", Detail: "activated"})
+	if err != nil {
+		return after, err
+	}
+	if !after.TrialEnds().IsZero() {
+		m.scheduleTrialEnd(after)
+	}
+	m.scheduleTermEnd(after)
+	return after, nil
+}
+
+func (m *Marketplace) at(t time.Time, name string, job func()) {
+	m.clock.AfterFunc(t.Sub(m.now()), name, func(context.Context) { job() })
+}
+
+// scheduleTermEnd: at the end of the term a Subscribed subscription
+// renews (autoRenew) or is unsubscribed; a Suspended one waits for the
+// 30-day rule.
+func (m *Marketplace) scheduleTermEnd(s subscription.Subscription) {
+	over := s.TermOver()
+	m.at(over, "microsoft: term end of "+s.ID, func() { m.termEnded(s.ID, over) })
+}
+
+func (m *Marketplace) termEnded(id string, over time.Time) {
+	s, err := m.subs.Get(id)
+	if err != nil || !s.TermOver().Equal(over) || s.SaasSubscriptionStatus != subscription.Subscribed {
+		return
+	}
+	if s.AutoRenew {
+		m.notify(s, subscription.ActionRenew, func(x *subscription.Subscription) error { return x.Renew() }, false)
+		return
+	}
+	drop := m.unsubscribeDropsQuantity()
+	m.notify(s, subscription.ActionUnsubscribe, func(x *subscription.Subscription) error { return x.Unsubscribe(drop) }, false)
+}
+
+// scheduleTrialEnd: a free trial converts at its end, silently: the
+// subscription stays Subscribed with isFreeTrial false.
+func (m *Marketplace) scheduleTrialEnd(s subscription.Subscription) {
+	ends := s.TrialEnds()
+	m.at(ends, "microsoft: free trial end of "+s.ID, func() {
+		_, _, _ = m.subs.Update(s.ID, func(x *subscription.Subscription) error {
+			if !x.TrialEnds().Equal(ends) {
+				return subscription.Refuse(subscription.WrongState, "trial moved")
+			}
+			return x.ConvertTrial()
+		}, subscription.Event{At: m.now(), Kind: "trial", Detail: "free trial converted"})
+	})
+}
+
+// scheduleGraceEnd: 30 days (microsoft.suspended_grace) Suspended and
+// Microsoft unsubscribes.
+func (m *Marketplace) scheduleGraceEnd(s subscription.Subscription) {
+	since := s.SuspendedAt()
+	m.at(since.Add(m.settings.SuspendedGrace), "microsoft: suspension grace end of "+s.ID, func() {
+		cur, err := m.subs.Get(s.ID)
+		if err != nil || cur.SaasSubscriptionStatus != subscription.Suspended || !cur.SuspendedAt().Equal(since) {
+			return
+		}
+		drop := m.unsubscribeDropsQuantity()
+		m.notify(cur, subscription.ActionUnsubscribe, func(x *subscription.Subscription) error {
+			if !x.SuspendedAt().Equal(since) {
+				return subscription.Refuse(subscription.WrongState, "suspension moved")
+			}
+			return x.Unsubscribe(drop)
+		}, false)
+	})
+}
+
+// notify applies a notify-only operation Microsoft starts (source Azure),
+// sends its webhook and sets the timers the new state needs.
+// respectLock refuses while an operation is pending (customer events).
+func (m *Marketplace) notify(s subscription.Subscription, action subscription.Action, transition func(*subscription.Subscription) error, respectLock bool) (subscription.Operation, error) {
+	op := m.newOperation(s, subscription.Change{Action: action, PlanID: s.PlanID, Quantity: s.Quantity}, subscription.SourceAzure)
+	op, before, err := m.subs.Notify(s.ID, op, transition, respectLock)
+	if err != nil {
+		return op, err
+	}
+	after, err := m.subs.Get(s.ID)
+	if err != nil {
+		return op, err
+	}
+	switch action {
+	case subscription.ActionRenew, subscription.ActionReinstate:
+		if after.SaasSubscriptionStatus == subscription.Subscribed && !after.TermOver().IsZero() {
+			m.scheduleTermEnd(after)
+		}
+	case subscription.ActionSuspend:
+		m.scheduleGraceEnd(after)
+	}
+	m.sendWebhook(op, before, false)
+	return op, nil
+}
+
+// scheduleCompletion completes a publisher's operation after
+// microsoft.operation_delay; the webhook (source Partner, no ACK) is sent
+// once it has.
+func (m *Marketplace) scheduleCompletion(subID, opID string) {
+	m.clock.AfterFunc(m.settings.OperationDelay, "microsoft: complete operation "+opID, func(context.Context) {
+		st, err := m.subs.Settle(subID, opID, subscription.OpSucceeded, "", m.now())
+		if err != nil || st.Operation.Status != subscription.OpSucceeded {
+			return
+		}
+		m.sendWebhook(st.Operation, st.Before, false)
+	})
+}
+
+// scheduleAck accepts a customer's change the publisher did not answer
+// within microsoft.ack_window: silence means accepted (docs/microsoft.md §6).
+func (m *Marketplace) scheduleAck(subID, opID string) {
+	m.clock.AfterFunc(m.settings.AckWindow, "microsoft: ACK window of "+opID, func(context.Context) {
+		_, _ = m.subs.Settle(subID, opID, subscription.OpSucceeded, "", m.now())
+	})
+}

@@ -1,0 +1,156 @@
+// Package microsoft is the fake Microsoft commercial marketplace: the SaaS
+// Fulfillment API v2 a publisher integrates with (resolve, activate, list,
+// get, change plan or quantity, unsubscribe, operations), the purchases
+// and customer events of Microsoft's side driven through the control API,
+// the lifecycle on the sandbox clock (terms, free trials, the 30-day
+// rule), the webhooks to each publisher, and a sample publisher (webhook
+// receiver and landing page) so the quick start needs no app of one's own.
+// docs/microsoft.md is the spec the comments cite.
+package microsoft
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
+)
+
+// Principal is who a fulfillment API call comes from: the tenant and the
+// app id of its Entra token (docs/microsoft.md §2).
+type Principal struct {
+	TenantID string
+	AppID    string
+}
+
+// Authenticator checks a fulfillment API request's bearer token; any
+// error is answered 403 (docs/microsoft.md §1).
+type Authenticator interface {
+	Authenticate(r *http.Request) (Principal, error)
+}
+
+// Signer signs the JWT of one webhook delivery, for the publisher's
+// tenant with the publisher's app id as audience (docs/microsoft.md §6).
+type Signer interface {
+	SignWebhook(tenantID, audience string) (string, error)
+}
+
+// WebhookVerifier checks the bearer token of a webhook the sample
+// publisher receives, as a publisher would against the discovery document.
+type WebhookVerifier interface {
+	VerifyWebhook(token, tenantID, audience string) error
+}
+
+// TokenIssuer is the Entra-like token service mounted beside the
+// fulfillment API (package entra): its routes, and which requests are its.
+type TokenIssuer interface {
+	Routes(r *mux.Router)
+	Owns(r *http.Request) bool
+}
+
+// Marketplace is the fake commercial marketplace.
+type Marketplace struct {
+	settings Settings
+	clock    *clock.Clock
+	log      *slog.Logger
+	opts     options
+
+	catalog    catalog
+	publishers *publisherStore
+	subs       *subscription.Store
+	tokens     *tokenStore
+	webhooks   *deliveryLog
+	received   *receivedLog
+	sender     sender
+	// secret signs continuation tokens.
+	secret [32]byte
+}
+
+// Option configures a Marketplace.
+type Option func(*options)
+
+type options struct {
+	log      *slog.Logger
+	baseURL  string
+	client   *http.Client
+	auth     Authenticator
+	signer   Signer
+	verifier WebhookVerifier
+	issuer   TokenIssuer
+}
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithBaseURL is where the sandbox is reachable, for what is built with no
+// request at hand: webhook URLs given as paths, and Operation-Location.
+func WithBaseURL(url string) Option { return func(o *options) { o.baseURL = url } }
+
+// WithHTTPClient sets the client webhooks are posted with.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+
+// WithAuthenticator sets who checks fulfillment API tokens; without one
+// every call is 403.
+func WithAuthenticator(a Authenticator) Option { return func(o *options) { o.auth = a } }
+
+// WithSigner sets who signs webhook JWTs; without one webhooks carry no
+// Authorization header.
+func WithSigner(s Signer) Option { return func(o *options) { o.signer = s } }
+
+// WithWebhookVerifier sets how the sample publisher checks the JWT of the
+// webhooks it receives; without one it records them unverified.
+func WithWebhookVerifier(v WebhookVerifier) Option { return func(o *options) { o.verifier = v } }
+
+// WithTokenIssuer mounts the Entra-like token service with the marketplace.
+func WithTokenIssuer(t TokenIssuer) Option { return func(o *options) { o.issuer = t } }
+
+// New builds the marketplace. It fails if the settings or fixtures are invalid.
+func New(s Settings, fx fixtures.Microsoft, clk *clock.Clock, opts ...Option) (*Marketplace, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := fx.Validate(); err != nil {
+		return nil, fmt.Errorf("fixtures: %w", err)
+	}
+	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil)), client: &http.Client{}, baseURL: "http://localhost:8080"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	m := &Marketplace{
+		settings: s, clock: clk, log: o.log, opts: o,
+		catalog:    newCatalog(fx),
+		publishers: newPublisherStore(fx.Publishers),
+		subs:       subscription.NewStore(),
+		tokens:     newTokenStore(),
+		webhooks:   newDeliveryLog(),
+		received:   newReceivedLog(),
+	}
+	_, _ = rand.Read(m.secret[:])
+	m.sender = newHTTPSender(m)
+	return m, nil
+}
+
+// Name is the marketplace's name in fault rules, the journal and routes.
+func (m *Marketplace) Name() string { return "microsoft" }
+
+// Reset forgets every subscription, token, operation and delivery, and
+// restores the publishers of the fixtures (their webhook and landing-page
+// URLs included). Scheduled work lives on the clock, which the sandbox
+// clears with it (Reset runs inside clock.Quiesce).
+func (m *Marketplace) Reset() {
+	m.subs.Reset()
+	m.tokens.reset()
+	m.publishers.reset()
+	m.webhooks.reset()
+	m.received.reset()
+}
+
+// now is the sandbox time.
+func (m *Marketplace) now() time.Time { return m.clock.Now() }

@@ -1,0 +1,48 @@
+package microsoft
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// fulfillmentPrefix is the path every fulfillment API call starts with.
+const fulfillmentPrefix = "/api/saas/"
+
+// Routes registers the marketplace's whole surface on r: the SaaS
+// Fulfillment API v2 a publisher calls (docs/microsoft.md §4), the token
+// service when one is configured, the sample publisher, and the
+// marketplace's part of the /_sandbox control API.
+func (m *Marketplace) Routes(r *mux.Router) {
+	const subs = "/api/saas/subscriptions"
+	const one = subs + "/{subscriptionId}"
+	r.Handle(subs+"/resolve", m.api(m.resolve)).Methods(http.MethodPost)
+	r.Handle(subs, m.api(m.listSubscriptions)).Methods(http.MethodGet)
+	r.Handle(subs+"/", m.api(m.listSubscriptions)).Methods(http.MethodGet) // Microsoft's file writes the path so
+	r.Handle(one, m.api(m.getSubscription)).Methods(http.MethodGet)
+	r.Handle(one, m.api(m.patchSubscription)).Methods(http.MethodPatch)
+	r.Handle(one, m.api(m.deleteSubscription)).Methods(http.MethodDelete)
+	r.Handle(one+"/activate", m.api(m.activate)).Methods(http.MethodPost)
+	r.Handle(one+"/listAvailablePlans", m.api(m.listAvailablePlans)).Methods(http.MethodGet)
+	r.Handle(one+"/operations", m.api(m.listOperations)).Methods(http.MethodGet)
+	r.Handle(one+"/operations/{operationId}", m.api(m.getOperation)).Methods(http.MethodGet)
+	r.Handle(one+"/operations/{operationId}", m.api(m.patchOperation)).Methods(http.MethodPatch)
+
+	if m.opts.issuer != nil {
+		m.opts.issuer.Routes(r)
+	}
+
+	// The sample publisher (fixtures' default webhook and landing-page URLs).
+	r.HandleFunc(SampleWebhookPath, m.sampleWebhook).Methods(http.MethodPost)
+	r.HandleFunc(SampleLandingPath, m.sampleLanding).Methods(http.MethodGet)
+
+	// Control API: Microsoft's side of the marketplace, for tests and people.
+	r.Handle("/_sandbox/microsoft/fixtures", m.control(m.listFixtures)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/microsoft/publishers/{id}", m.control(m.patchPublisher)).Methods(http.MethodPatch)
+	r.Handle("/_sandbox/microsoft/purchases", m.control(m.purchase)).Methods(http.MethodPost)
+	r.Handle("/_sandbox/microsoft/subscriptions", m.control(m.listControlSubscriptions)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/microsoft/subscriptions/{id}", m.control(m.getControlSubscription)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/microsoft/subscriptions/{id}/events", m.control(m.event)).Methods(http.MethodPost)
+	r.Handle("/_sandbox/microsoft/webhooks", m.control(m.listWebhooks)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/microsoft/sample/webhooks", m.control(m.listReceived)).Methods(http.MethodGet)
+}

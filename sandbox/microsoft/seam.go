@@ -1,0 +1,120 @@
+package microsoft
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+)
+
+// The methods below are what the sandbox needs of each marketplace it
+// mounts (its Marketplace interface): which requests are this one's, its
+// error envelope for unknown paths, verbs and injected faults, and its
+// hooks into faults and the journal.
+
+// Owns reports whether r is this marketplace's partner-facing traffic:
+// the fulfillment API, and the token service's paths when one is mounted.
+func (m *Marketplace) Owns(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, fulfillmentPrefix) || r.URL.Path == "/api/saas" {
+		return true
+	}
+	return m.opts.issuer != nil && m.opts.issuer.Owns(r)
+}
+
+// NotFound answers an unknown path it Owns in the fulfillment envelope.
+func (m *Marketplace) NotFound(w http.ResponseWriter, r *http.Request) { m.notFound(w, r) }
+
+// MethodNotAllowed answers a known path with the wrong verb; the caller
+// sets Allow.
+func (m *Marketplace) MethodNotAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
+	if len(allow) > 0 && w.Header().Get("Allow") == "" {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+	}
+	m.methodNotAllowed(w, r)
+}
+
+// FaultStatuses are the statuses a fault rule may inject into the
+// fulfillment API: what a publisher meets in front of the real one.
+func (m *Marketplace) FaultStatuses() []int {
+	out := make([]int, 0, len(codeOfStatus))
+	for s := range codeOfStatus {
+		out = append(out, s)
+	}
+	return out
+}
+
+// WriteFault answers an injected error in the fulfillment envelope.
+func (m *Marketplace) WriteFault(w http.ResponseWriter, r *http.Request, status int, message string) {
+	code, ok := codeOfStatus[status]
+	if !ok {
+		code = CodeInternal
+	}
+	echoIDs(w, r)
+	e := newError(code, "", message)
+	e.Status = status
+	writeError(w, r, m.log, e)
+}
+
+// Identify names the publisher and app of a request cheaply, before its
+// handler runs: from the (unverified) claims of its bearer token, or the
+// tenant in the token service's path. It is for fault matching and the
+// journal only, never for authorisation.
+func (m *Marketplace) Identify(r *http.Request) (publisher, client string) {
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if tid, app := unverifiedClaims(token); app != "" {
+			if p, ok := m.publishers.byApp(tid, app); ok {
+				return p.ID, p.ClientID
+			}
+			return "", app
+		}
+	}
+	if tenant, _, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); ok {
+		if p, ok := m.publishers.byTenant(tenant); ok {
+			return p.ID, ""
+		}
+	}
+	return "", ""
+}
+
+// unverifiedClaims reads tid and appid (or azp) of a JWT without checking it.
+func unverifiedClaims(token string) (tid, app string) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || len(parts[1]) > 8192 {
+		return "", ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", ""
+	}
+	var c struct{ Tid, Appid, Azp string }
+	if json.Unmarshal(raw, &c) != nil {
+		return "", ""
+	}
+	if c.Appid == "" {
+		c.Appid = c.Azp
+	}
+	return c.Tid, c.Appid
+}
+
+// Identities are the publisher and client ids a fault rule may match on.
+func (m *Marketplace) Identities() (publishers, clients []string) {
+	for _, p := range m.publishers.initial {
+		publishers = append(publishers, p.ID)
+		clients = append(clients, p.ClientID)
+	}
+	return publishers, clients
+}
+
+// Secrets are the values the journal masks: the publishers' client secrets.
+func (m *Marketplace) Secrets() journal.Secrets {
+	var s journal.Secrets
+	for _, p := range m.publishers.initial {
+		s.Fixed = append(s.Fixed, p.ClientSecret)
+	}
+	return s
+}
+
+// RequestIDHeaders are the inbound headers whose value is the request id.
+func (m *Marketplace) RequestIDHeaders() []string { return []string{HeaderRequestID} }
