@@ -68,8 +68,9 @@ type Entry struct {
 	LatencyMs float64 `json:"latencyMs"`
 	// Fault is the fault rule that fired, if any.
 	Fault *Fault `json:"fault,omitempty"`
-	// CorrelationIDs are the inbound Zuora-Request-Id and
-	// Zuora-Notification-Id values, linking callouts to their deliveries.
+	// CorrelationIDs are the values of the marketplace's correlation
+	// headers (GitLab: the inbound Zuora-Request-Id and
+	// Zuora-Notification-Id, linking callouts to their deliveries).
 	CorrelationIDs []string `json:"correlationIds,omitempty"`
 	Request        Message  `json:"request"`
 	Response       Message  `json:"response"`

@@ -21,6 +21,22 @@ type Recorder struct {
 	control   bool
 	off       bool
 	secrets   Secrets
+	// correlationHeaders are the request headers whose values are
+	// recorded as correlation ids.
+	correlationHeaders []string
+}
+
+// WithCorrelationHeaders records the values of these request headers as
+// the entry's correlation ids, so that GET /_sandbox/journal?correlationId=
+// finds every request of one conversation (a callout and its retries).
+func WithCorrelationHeaders(names ...string) RecorderOption {
+	return func(rec *Recorder) {
+		for _, name := range names {
+			if !slices.Contains(rec.correlationHeaders, name) {
+				rec.correlationHeaders = append(rec.correlationHeaders, name)
+			}
+		}
+	}
 }
 
 // RecorderOption configures a Recorder.
@@ -173,7 +189,7 @@ func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time
 		req:  rec.side(sec.mask(flattenHeaders(r.Header)), head, max(r.ContentLength, int64(len(head)))),
 		resp: rec.side(sec.mask(cw.header), cw.body, cw.written),
 	}
-	for _, name := range []string{"Zuora-Request-Id", "Zuora-Notification-Id"} {
+	for _, name := range rec.correlationHeaders {
 		if v := r.Header.Get(name); v != "" {
 			e.correlationIDs = append(e.correlationIDs, v)
 		}
