@@ -15,16 +15,19 @@ import (
 // a YAML file, then SANDBOX_* environment variables, then flags (see
 // package settings). Every field is documented in the README.
 type Config struct {
-	Addr        string          `yaml:"addr" usage:"address to listen on"`
-	LogFormat   string          `yaml:"log_format" usage:"log format: text or json"`
-	LogLevel    string          `yaml:"log_level" usage:"log level: debug, info, warn or error"`
-	Fixtures    string          `yaml:"fixtures" usage:"YAML file of partners and catalogue (default: the embedded fixtures)"`
-	Clock       clock.Mode      `yaml:"clock" usage:"clock mode: real (wall clock plus offset) or frozen (moves only when advanced)"`
-	ClockStart  time.Time       `yaml:"clock_start" usage:"RFC 3339 time a frozen clock starts at (default: now)"`
-	ClockOffset time.Duration   `yaml:"clock_offset" usage:"how far a real clock starts ahead of the wall clock"`
-	GCPercent   int             `yaml:"gc_percent" usage:"Go garbage-collector target for the sandbox binary (what GOGC sets; GOGC, when set, wins): higher trades memory for throughput"`
-	MemoryLimit int64           `yaml:"memory_limit" usage:"soft memory limit of the sandbox binary in bytes, raised to what gc_percent asks once the live heap needs more (GOMEMLIMIT, when set, wins; 0: none)"`
-	GitLab      gitlab.Settings `yaml:"gitlab"`
+	Addr        string        `yaml:"addr" usage:"address to listen on"`
+	LogFormat   string        `yaml:"log_format" usage:"log format: text or json"`
+	LogLevel    string        `yaml:"log_level" usage:"log level: debug, info, warn or error"`
+	Fixtures    string        `yaml:"fixtures" usage:"YAML file of partners and catalogue (default: the embedded fixtures)"`
+	Clock       clock.Mode    `yaml:"clock" usage:"clock mode: real (wall clock plus offset) or frozen (moves only when advanced)"`
+	ClockStart  time.Time     `yaml:"clock_start" usage:"RFC 3339 time a frozen clock starts at (default: now)"`
+	ClockOffset time.Duration `yaml:"clock_offset" usage:"how far a real clock starts ahead of the wall clock"`
+	GCPercent   int           `yaml:"gc_percent" usage:"Go garbage-collector target for the sandbox binary (what GOGC sets; GOGC, when set, wins): higher trades memory for throughput"`
+	MemoryLimit int64         `yaml:"memory_limit" usage:"soft memory limit of the sandbox binary in bytes, raised to what gc_percent asks once the live heap needs more (GOMEMLIMIT, when set, wins; 0: none)"`
+	// Marketplaces are the marketplaces served, by name; requests for one
+	// that is not served are answered 404 in the sandbox's own envelope.
+	Marketplaces []string        `yaml:"marketplaces" usage:"marketplaces to serve, comma-separated: gitlab, microsoft"`
+	GitLab       gitlab.Settings `yaml:"gitlab"`
 	// FaultSeed seeds every fault rule's random source (0: pick one).
 	FaultSeed    int64         `yaml:"fault_seed" usage:"seed of the fault rules' random sources (0: pick one at start; it is logged and shown by GET /_sandbox/faults)"`
 	FaultMaxHang time.Duration `yaml:"fault_max_hang" usage:"longest real time a hang fault (or a fault's latency) holds a request when the client does not give up first"`
@@ -61,6 +64,7 @@ func DefaultConfig() Config {
 		// 24 MiB of Go memory keeps the process under 40 MiB of RSS under
 		// load with the default journal (BENCHMARKS.md).
 		MemoryLimit:  24 << 20,
+		Marketplaces: []string{"gitlab"},
 		GitLab:       gitlab.DefaultSettings(),
 		FaultMaxHang: fault.DefaultMaxHang,
 		Journal:      journal.DefaultSettings(),
@@ -98,6 +102,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("clock_offset: must not be negative"))
 	}
 	errs = append(errs, c.clockErrors()...)
+	errs = append(errs, c.marketplacesErrors()...)
 	if err := c.GitLab.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -148,18 +153,13 @@ var (
 	maxClockStart = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// faultAPIs are the marketplaces fault rules may target.
-func faultAPIs() []fault.API {
-	return []fault.API{{Name: apiGitLab, Statuses: gitlab.FaultStatuses()}}
-}
-
 // faultErrors checks the config file's rules as the control API would,
 // naming each problem by its place in the list.
 func (c Config) faultErrors() []error {
 	var errs []error
 	ids := map[string]bool{}
 	for i, r := range c.Faults {
-		for _, p := range fault.Validate(r, faultAPIs()) {
+		for _, p := range fault.Validate(r, c.faultAPIs()) {
 			errs = append(errs, fmt.Errorf("faults[%d].%s: %s", i, p.Field, p.Message))
 		}
 		if r.ID != "" && ids[r.ID] {

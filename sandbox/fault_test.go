@@ -207,7 +207,7 @@ func TestControlAPIIsNeverFaulted(t *testing.T) {
 	if a := send(t, http.MethodGet, srv.URL+"/_sandbox/health", ""); a.status != 200 {
 		t.Errorf("health: %d", a.status)
 	}
-	if a := send(t, http.MethodGet, srv.URL+"/nope", ""); a.status != 503 {
+	if a := send(t, http.MethodGet, srv.URL+"/api/v1/nope", ""); a.status != 503 {
 		t.Errorf("an unknown marketplace path is faulted like any other: %d", a.status)
 	}
 }

@@ -174,9 +174,9 @@ func TestJournalStaysWithinItsBounds(t *testing.T) {
 func TestJournalNamesTheFaultThatFired(t *testing.T) {
 	srv := frozen(t)
 	addRule(t, srv, `{"id":"cut","match":{"path":"/oauth/token"},"effect":{"transport":"reset","latency":{"fixed":"1ms"}}}`)
-	addRule(t, srv, `{"id":"busy","match":{"path":"/nope"},"effect":{"status":503}}`)
+	addRule(t, srv, `{"id":"busy","match":{"path":"/api/v1/nope"},"effect":{"status":503}}`)
 	_, _ = trySend(http.MethodPost, srv.URL+"/oauth/token", "")
-	send(t, http.MethodGet, srv.URL+"/nope", "")
+	send(t, http.MethodGet, srv.URL+"/api/v1/nope", "")
 	got := entries(journalOf(t, srv, ""))
 	if len(got) != 2 {
 		t.Fatalf("%v", got)
@@ -208,10 +208,10 @@ func TestControlRequestsAreJournaledOnlyWhenAsked(t *testing.T) {
 
 func TestHungAndEmptiedRequestsAreJournaled(t *testing.T) {
 	srv := frozen(t)
-	addRule(t, srv, `{"id":"stall","match":{"path":"/hang"},"effect":{"transport":"hang"}}`)
-	addRule(t, srv, `{"id":"drop","match":{"path":"/empty"},"effect":{"transport":"empty"}}`)
+	addRule(t, srv, `{"id":"stall","match":{"path":"/api/v1/hang"},"effect":{"transport":"hang"}}`)
+	addRule(t, srv, `{"id":"drop","match":{"path":"/api/v1/empty"},"effect":{"transport":"empty"}}`)
 	quick := &http.Client{Timeout: 100 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
-	for _, path := range []string{"/hang", "/empty"} {
+	for _, path := range []string{"/api/v1/hang", "/api/v1/empty"} {
 		if resp, err := quick.Get(srv.URL + path); err == nil {
 			resp.Body.Close()
 			t.Errorf("%s answered %d", path, resp.StatusCode)
@@ -223,7 +223,7 @@ func TestHungAndEmptiedRequestsAreJournaled(t *testing.T) {
 		if len(got) == 2 {
 			for _, e := range got {
 				f := e["fault"].(map[string]any)
-				if want := map[string]string{"/hang": "hang", "/empty": "empty"}[e["path"].(string)]; f["effect"] != want {
+				if want := map[string]string{"/api/v1/hang": "hang", "/api/v1/empty": "empty"}[e["path"].(string)]; f["effect"] != want {
 					t.Errorf("entry %v", e)
 				}
 			}

@@ -20,10 +20,36 @@ import (
 // journal, faults and the panic guard like everything else. The journal
 // sits outside the faults so that it records what the client really got.
 func (s *Sandbox) middleware(next http.Handler) http.Handler {
-	rec := journal.NewRecorder(s.journal, s.cfg.Journal, s.clock.Now, apiOf,
-		journal.WithIdentify(func(r *http.Request, _ string) (string, string) { return s.portal.Identify(r) }),
-		journal.WithSecrets(s.portal.Secrets()))
-	return requestid.Middleware(normalizePath(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(refuseBadQuery(next)))))))
+	opts := []journal.RecorderOption{journal.WithIdentify(s.identify)}
+	for _, m := range s.markets {
+		opts = append(opts, journal.WithSecrets(m.Secrets()), journal.WithCorrelationHeaders(m.RequestIDHeaders()...))
+		if c, ok := m.(correlated); ok {
+			opts = append(opts, journal.WithCorrelationHeaders(c.CorrelationHeaders()...))
+		}
+	}
+	rec := journal.NewRecorder(s.journal, s.cfg.Journal, s.clock.Now, s.journalAPI, opts...)
+	// normalizePath first: which marketplace a request is for, and so
+	// which headers carry its request id, depends on its clean path.
+	return normalizePath(requestid.Middleware(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(refuseBadQuery(next))))),
+		requestid.WithHeaders(s.requestIDHeaders)))
+}
+
+// identify names who sent a journaled request, asking the marketplace it
+// was for.
+func (s *Sandbox) identify(r *http.Request, api string) (partner, client string) {
+	if m := s.marketplace(api); m != nil {
+		return m.Identify(r)
+	}
+	return "", ""
+}
+
+// requestIDHeaders are the headers that carry r's request id besides
+// X-Request-Id: those of the marketplace it is for.
+func (s *Sandbox) requestIDHeaders(r *http.Request) []string {
+	if m := s.marketplaceFor(r); m != nil {
+		return m.RequestIDHeaders()
+	}
+	return nil
 }
 
 // refuseBadQuery answers 400 to a query string that does not parse, as
@@ -184,29 +210,42 @@ func (s *Sandbox) accessLog(next http.Handler) http.Handler {
 	})
 }
 
-// notFound answers in the control API's envelope under /_sandbox and in
-// the marketplace's envelope elsewhere.
+// notFound answers in the envelope of the marketplace that owns the path,
+// and in the sandbox's own envelope under /_sandbox and for a path no
+// marketplace served owns.
 func (s *Sandbox) notFound() http.Handler {
-	portal := s.portal.NotFoundHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m := s.marketplaceFor(r); m != nil {
+			m.NotFound(w, r)
+			return
+		}
 		if isControl(r) {
 			writeControlError(w, r, http.StatusNotFound, "not_found", "No control API route "+r.URL.Path+".")
 			return
 		}
-		portal.ServeHTTP(w, r)
+		writeControlError(w, r, http.StatusNotFound, "not_found", s.unownedMessage(r))
 	})
 }
 
+// unownedMessage says what the sandbox serves, for a path none of its
+// marketplaces owns.
+func (s *Sandbox) unownedMessage(r *http.Request) string {
+	names := make([]string, 0, len(s.markets))
+	for _, m := range s.markets {
+		names = append(names, m.Name())
+	}
+	return "No route " + r.URL.Path + ": this sandbox serves " + strings.Join(names, ", ") +
+		" (see GET /_sandbox for their base paths)."
+}
+
 func (s *Sandbox) methodNotAllowed(router *mux.Router) http.Handler {
-	allowed := func(r *http.Request) []string { return allowedMethods(router, r) }
-	portal := s.portal.MethodNotAllowedHandler(allowed)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isControl(r) {
-			w.Header().Set("Allow", strings.Join(allowed(r), ", "))
-			writeControlError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "The method "+r.Method+" is not allowed on "+r.URL.Path+".")
+		w.Header().Set("Allow", strings.Join(allowedMethods(router, r), ", "))
+		if m := s.marketplaceFor(r); m != nil {
+			m.MethodNotAllowed(w, r)
 			return
 		}
-		portal.ServeHTTP(w, r)
+		writeControlError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "The method "+r.Method+" is not allowed on "+r.URL.Path+".")
 	})
 }
 

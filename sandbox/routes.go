@@ -16,8 +16,11 @@ func (s *Sandbox) routes() *mux.Router {
 	// The marketplaces first: mux tries routes in order, one regexp each,
 	// and partner traffic should not walk past every control route.
 	// No path overlaps, so the order changes nothing else.
-	s.portal.Routes(r)
+	for _, m := range s.markets {
+		m.Routes(r)
+	}
 
+	r.Handle("/_sandbox", s.control(s.describe)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/health", http.HandlerFunc(s.health)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/_sandbox/reset", s.control(s.reset)).Methods(http.MethodPost)
 	r.Handle("/_sandbox/clock", s.control(s.readClock)).Methods(http.MethodGet)

@@ -1,6 +1,7 @@
 // Package sandbox assembles the fake marketplace services behind one
-// http.Handler: GitLab's Customers Portal Marketplace API today, with the
-// shared /_sandbox control API (health, reset, clock) beside it. It never
+// http.Handler: each Marketplace (GitLab's Customers Portal, Microsoft's
+// commercial marketplace) mounted once, with the shared /_sandbox control
+// API (health, reset, clock, faults, journal) beside them. It never
 // opens a listener: cmd/sandbox does, tests use httptest.
 package sandbox
 
@@ -16,16 +17,17 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
-	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 )
 
 // Sandbox is a running set of fake services.
 type Sandbox struct {
-	cfg     Config
-	log     *slog.Logger
-	clock   *clock.Clock
-	portal  *gitlab.Portal
+	cfg   Config
+	log   *slog.Logger
+	clock *clock.Clock
+	// markets are the marketplaces served, in the order of the
+	// marketplaces setting; requests go to the first that owns them.
+	markets []Marketplace
 	faults  *fault.Store
 	inject  *fault.Injector
 	journal *journal.Store
@@ -72,12 +74,13 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 		fx = *o.fixtures
 	}
 	s := &Sandbox{cfg: cfg, log: o.log, clock: cfg.newClock()}
-	portal, err := gitlab.New(cfg.GitLab, fx.GitLab, s.clock,
-		gitlab.WithLogger(o.log), gitlab.WithBaseURL(o.baseURL), gitlab.WithHTTPClient(o.client))
-	if err != nil {
-		return nil, err
+	for _, name := range cfg.Marketplaces {
+		m, err := catalogue[name].build(cfg, fx, s.clock, o)
+		if err != nil {
+			return nil, err
+		}
+		s.markets = append(s.markets, m)
 	}
-	s.portal = portal
 	if err := s.buildFaults(); err != nil {
 		return nil, err
 	}
@@ -87,30 +90,15 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	return s, nil
 }
 
-// apiGitLab names GitLab's marketplace in fault rules and the journal.
-const apiGitLab = "gitlab"
-
-// apiOf names the marketplace a request is for; the control API is none,
-// so it is never faulted (and journaled only when asked).
-func apiOf(r *http.Request) string {
-	if isControl(r) {
-		return ""
-	}
-	return apiGitLab
-}
-
 // buildFaults makes the fault store from the config file's rules, and the
 // injector that tells the journal which rule fired.
 func (s *Sandbox) buildFaults() error {
-	apis := faultAPIs()
-	apis[0].Identify, apis[0].WriteFault = s.portal.Identify, s.portal.WriteFault
-	apis[0].Partners, apis[0].Clients = s.portal.Identities()
-	store, err := fault.NewStore(s.clock.Now, uint64(s.cfg.FaultSeed), apis, s.cfg.Faults)
+	store, err := fault.NewStore(s.clock.Now, uint64(s.cfg.FaultSeed), s.faultTargets(), s.cfg.Faults)
 	if err != nil {
 		return err
 	}
 	s.faults = store
-	s.inject = fault.NewInjector(store, apiOf, fault.WithMaxHang(s.cfg.FaultMaxHang),
+	s.inject = fault.NewInjector(store, s.faultAPI, fault.WithMaxHang(s.cfg.FaultMaxHang), fault.WithInternal(s.internal),
 		fault.WithOnFire(func(w http.ResponseWriter, _ *http.Request, rule, effect string) { journal.Annotate(w, rule, effect) }))
 	s.log.Info("fault injection", "seed", store.Seed(), "rules", len(s.cfg.Faults))
 	return nil
@@ -137,12 +125,16 @@ func (s *Sandbox) Run(ctx context.Context) {
 // ends.
 func (s *Sandbox) ReleaseFaults() { s.inject.Close() }
 
-// Reset forgets all state (tokens, subscriptions, callouts, emails,
-// pending work and the journal) and restores the config file's fault
+// Reset forgets all state (every marketplace's, pending work and the
+// journal) and restores the config file's fault
 // rules with their counters at zero; the clock keeps its time and the
 // fault seed stays.
 func (s *Sandbox) Reset() {
-	s.clock.Quiesce(s.portal.Reset)
+	s.clock.Quiesce(func() {
+		for _, m := range s.markets {
+			m.Reset()
+		}
+	})
 	s.faults.Reset()
 	s.journal.Clear()
 }

@@ -8,6 +8,13 @@
 // an offset, and its Run loop fires work as real time reaches it. In frozen
 // mode time stands still until Advance moves it; only work that is already
 // due (scheduled with no delay) fires by itself.
+//
+// Jobs run one at a time under the clock's firing lock. A job that waits
+// on the outside world (an HTTP delivery to a partner's receiver) does
+// that part through Outside, without the lock, so that a receiver that
+// calls the sandbox back, even to advance the clock, is served at once;
+// an Advance still answers only when every job due within it, and the
+// work those jobs did outside, is finished.
 package clock
 
 import (
@@ -38,7 +45,8 @@ type Clock struct {
 	wall func() time.Time
 
 	// fireMu serialises firing so that jobs run one at a time and in due
-	// order, whether the Run loop or Advance fires them.
+	// order, whether the Run loop or Advance fires them. A job gives it up
+	// only for the work it does through Outside.
 	fireMu sync.Mutex
 	// quiescing counts Quiesce calls waiting for fireMu: while it is not
 	// zero, every firing loop stops before its next job.
@@ -52,9 +60,19 @@ type Clock struct {
 	queue  jobQueue
 	seq    uint64
 	wake   chan struct{}
-	// stopFiring cancels the context of the job firing now, if any, so
-	// that Quiesce never waits for a slow job (a callout in flight).
-	stopFiring context.CancelFunc
+	// loops are the firing loops running now (several once a job works
+	// Outside and a receiver advances the clock meanwhile); Quiesce
+	// cancels every one, so it never waits for a slow job.
+	loops map[*loop]struct{}
+	// resets counts Quiesce calls; a job back from Outside, or a loop,
+	// that sees it changed knows its state was reset under it.
+	resets uint64
+	// fired numbers jobs as they are taken off the queue; running holds
+	// those not finished yet, and settled is closed (and replaced) each
+	// time one finishes, for an Advance waiting on another loop's jobs.
+	fired   uint64
+	running map[*entry]struct{}
+	settled chan struct{}
 }
 
 // Option configures a Clock.
@@ -81,7 +99,10 @@ func WithWallClock(now func() time.Time) Option {
 
 // New returns a clock in real mode unless an option says otherwise.
 func New(opts ...Option) *Clock {
-	c := &Clock{wall: time.Now, mode: ModeReal, wake: make(chan struct{}, 1)}
+	c := &Clock{
+		wall: time.Now, mode: ModeReal, wake: make(chan struct{}, 1),
+		loops: map[*loop]struct{}{}, running: map[*entry]struct{}{}, settled: make(chan struct{}),
+	}
 	for _, opt := range opts {
 		opt(c)
 	}
@@ -171,53 +192,6 @@ type Pending struct {
 	seq  uint64
 }
 
-// Quiesce runs f while no job is firing and none can start, then drops
-// every scheduled job; the sandbox's reset uses it so that no job from
-// before the reset writes into the state after it. It does not wait for
-// work in progress to finish on its own: the job firing now has its
-// context cancelled (a callout in flight is abandoned) and a running
-// Advance stops before its next job, so Quiesce waits at most for one job
-// to notice its cancelled context.
-func (c *Clock) Quiesce(f func()) {
-	c.quiescing.Add(1)
-	defer c.quiescing.Add(-1)
-	c.mu.Lock()
-	if c.stopFiring != nil {
-		c.stopFiring()
-	}
-	c.mu.Unlock()
-	c.fireMu.Lock()
-	defer c.fireMu.Unlock()
-	f()
-	c.Clear()
-}
-
-// firing derives the context jobs fire with, which Quiesce can cancel;
-// the caller holds fireMu and calls the returned function when done.
-func (c *Clock) firing(ctx context.Context) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	c.mu.Lock()
-	c.stopFiring = cancel
-	c.mu.Unlock()
-	return ctx, func() {
-		c.mu.Lock()
-		c.stopFiring = nil
-		c.mu.Unlock()
-		cancel()
-	}
-}
-
-// interrupted says why a firing loop must stop before its next job, or "".
-func (c *Clock) interrupted(ctx context.Context) string {
-	switch {
-	case c.quiescing.Load() > 0:
-		return StopReset
-	case ctx.Err() != nil:
-		return StopCancelled
-	}
-	return ""
-}
-
 // Clear drops every scheduled job.
 func (c *Clock) Clear() {
 	c.mu.Lock()
@@ -265,15 +239,23 @@ type AdvanceReport struct {
 // a reset. When it stops early the clock is not moved to the target: it
 // reads the time of the last job fired, so nothing that fell due before
 // it is skipped, and a new advance goes on from there.
+//
+// While one of its jobs works Outside the firing lock, another loop (the
+// Run loop, or an advance a webhook receiver makes meanwhile) may fire
+// jobs that fell due inside this advance. Before answering, the advance
+// waits for those that started after it to finish and fires what they
+// scheduled, so its answer still means "everything due is done".
 func (c *Clock) AdvanceBounded(ctx context.Context, d time.Duration, limit int) AdvanceReport {
 	c.fireMu.Lock()
+	ctx, l := c.startLoop(ctx)
+	defer c.poke()
+	defer c.endLoop(l)
 	defer c.fireMu.Unlock()
-	ctx, done := c.firing(ctx)
-	defer done()
 
 	c.mu.Lock()
 	startOffset := c.offset
 	target := c.nowLocked().Add(d)
+	mark := c.fired
 	c.mu.Unlock()
 	// In real mode the wall clock moves while jobs run, so the limit is
 	// where the clock will stand once the advance is done, recomputed each
@@ -285,26 +267,23 @@ func (c *Clock) AdvanceBounded(ctx context.Context, d time.Duration, limit int) 
 		return c.wall().Add(startOffset + d)
 	}
 
-	var report AdvanceReport
-	for {
-		if report.Stopped = c.interrupted(ctx); report.Stopped != "" {
-			break
-		}
+	report := AdvanceReport{Stopped: c.interrupted(ctx, l)}
+	for report.Stopped == "" {
 		if limit > 0 && report.Fired >= limit && c.hasDue(until()) {
 			report.Stopped = StopLimit
 			break
 		}
-		e := c.popDue(until(), true)
-		if e == nil {
+		if e := c.popDue(until(), true); e != nil {
+			c.fire(ctx, e)
+			report.Fired++
+		} else if !c.awaitOthers(ctx, mark, until()) {
 			break
 		}
-		e.job(ctx)
-		report.Fired++
+		report.Stopped = c.interrupted(ctx, l)
 	}
 	if report.Stopped == "" {
 		c.moveTo(target, startOffset+d)
 	}
-	c.poke()
 	return report
 }
 
@@ -342,7 +321,8 @@ func (c *Clock) DueBy(t time.Time) int {
 	return n
 }
 
-// popDue removes and returns the earliest job due at or before limit, or nil.
+// popDue removes and returns the earliest job due at or before limit, or
+// nil; the job counts as running until fire has run it.
 // When pin is set, the clock is moved to the job's due time first (never
 // backwards), which is how Advance makes jobs see their own time.
 func (c *Clock) popDue(limit time.Time, pin bool) *entry {
@@ -352,6 +332,9 @@ func (c *Clock) popDue(limit time.Time, pin bool) *entry {
 		return nil
 	}
 	e := heap.Pop(&c.queue).(*entry)
+	c.fired++
+	e.fired = c.fired
+	c.running[e] = struct{}{}
 	if pin {
 		if now := c.nowLocked(); e.due.After(now) {
 			if c.mode == ModeFrozen {
@@ -387,15 +370,15 @@ func (c *Clock) Run(ctx context.Context) {
 
 func (c *Clock) fireDue(ctx context.Context) {
 	c.fireMu.Lock()
+	ctx, l := c.startLoop(ctx)
+	defer c.endLoop(l)
 	defer c.fireMu.Unlock()
-	ctx, done := c.firing(ctx)
-	defer done()
-	for c.interrupted(ctx) == "" {
+	for c.interrupted(ctx, l) == "" {
 		e := c.popDue(c.Now(), false)
 		if e == nil {
 			return
 		}
-		e.job(ctx)
+		c.fire(ctx, e)
 	}
 }
 

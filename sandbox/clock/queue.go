@@ -13,6 +13,8 @@ type entry struct {
 	name  string
 	job   Job
 	index int
+	// fired numbers the job once it has left the queue to run.
+	fired uint64
 }
 
 // jobQueue is a min-heap ordered by due time, then by scheduling order.

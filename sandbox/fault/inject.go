@@ -11,11 +11,13 @@ import (
 
 // Injector is the middleware that applies a store's rules to requests.
 type Injector struct {
-	store   *Store
-	apis    map[string]API
-	apiOf   func(*http.Request) string
-	onFire  func(w http.ResponseWriter, r *http.Request, ruleID, effect string)
-	maxHang time.Duration
+	store *Store
+	apis  map[string]API
+	apiOf func(*http.Request) string
+	// internal tells a marketplace's own back-office traffic (nil: none).
+	internal func(*http.Request) bool
+	onFire   func(w http.ResponseWriter, r *http.Request, ruleID, effect string)
+	maxHang  time.Duration
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -29,6 +31,15 @@ type InjectorOption func(*Injector)
 // reset"), so that a request journal can record it.
 func WithOnFire(f func(w http.ResponseWriter, r *http.Request, ruleID, effect string)) InjectorOption {
 	return func(in *Injector) { in.onFire = f }
+}
+
+// WithInternal says which requests are a marketplace's own back office
+// calling it (the fake Zuora's callouts into the portal): only a rule
+// whose path names them fires on those, never one that matches any path,
+// so that a fault meant for a partner's traffic never breaks the
+// sandbox's own.
+func WithInternal(f func(*http.Request) bool) InjectorOption {
+	return func(in *Injector) { in.internal = f }
 }
 
 // WithMaxHang bounds how long a hang (and any delay) holds a request when
@@ -80,7 +91,8 @@ func (in *Injector) Wrap(next http.Handler) http.Handler {
 }
 
 func (in *Injector) decide(r *http.Request, api string) (Decision, bool) {
-	req := Request{API: api, Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header}
+	req := Request{API: api, Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header,
+		Internal: in.internal != nil && in.internal(r)}
 	if a := in.apis[api]; in.store.NeedsIdentity() && a.Identify != nil {
 		req.Partner, req.Client = a.Identify(r)
 	}

@@ -285,6 +285,9 @@ type Request struct {
 	API, Method, Path string
 	Partner, Client   string
 	Header            http.Header
+	// Internal marks a marketplace's own back-office traffic, which only
+	// a rule naming its path faults (WithInternal).
+	Internal bool
 }
 
 // Decision is a rule that fired for a request.
@@ -332,6 +335,9 @@ func (s *Store) Decide(req Request) (Decision, bool) {
 
 func (st *ruleState) matchesRequest(req Request) bool {
 	m := st.rule.Match
+	if req.Internal && !namesPath(m.Path) {
+		return false
+	}
 	if st.rule.API != "" && st.rule.API != req.API ||
 		m.Method != "" && m.Method != req.Method ||
 		m.Partner != "" && m.Partner != req.Partner ||
@@ -345,6 +351,13 @@ func (st *ruleState) matchesRequest(req Request) bool {
 		}
 	}
 	return true
+}
+
+// namesPath reports whether a rule's path pattern names a path instead of
+// matching any: it is set and its first segment is not a wildcard.
+func namesPath(pattern string) bool {
+	first, _, _ := strings.Cut(strings.TrimPrefix(pattern, "/"), "/")
+	return first != "" && first != "*" && first != "**"
 }
 
 // fires applies the schedule to the match just counted. The probability

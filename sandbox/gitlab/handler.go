@@ -127,10 +127,9 @@ func (p *Portal) notFound() http.Handler {
 	})
 }
 
-func (p *Portal) methodNotAllowed(allowed func(*http.Request) []string) http.Handler {
+// methodNotAllowed keeps the Allow header the sandbox has set.
+func (p *Portal) methodNotAllowed() http.Handler {
 	return p.handle(func(w http.ResponseWriter, r *http.Request) error {
-		e := newError(CodeMethodNotAllowed, "The method "+r.Method+" is not allowed on this resource.")
-		e.Header = http.Header{"Allow": {strings.Join(allowed(r), ", ")}}
-		return e
+		return newError(CodeMethodNotAllowed, "The method "+r.Method+" is not allowed on this resource.")
 	})
 }

@@ -48,12 +48,3 @@ func (p *Portal) Routes(r *mux.Router) {
 	r.Handle("/_sandbox/gitlab/callouts/{notificationId}/drop", p.handle(p.dropCallout)).Methods(http.MethodPost)
 	r.Handle("/_sandbox/openapi/gitlab.yaml", http.HandlerFunc(p.serveSpec)).Methods(http.MethodGet)
 }
-
-// NotFoundHandler answers unmatched paths in the portal's envelope.
-func (p *Portal) NotFoundHandler() http.Handler { return p.notFound() }
-
-// MethodNotAllowedHandler answers a known path with the wrong verb in the
-// portal's envelope, with the Allow header allowed computes.
-func (p *Portal) MethodNotAllowedHandler(allowed func(*http.Request) []string) http.Handler {
-	return p.methodNotAllowed(allowed)
-}

@@ -52,8 +52,14 @@ type Entry struct {
 	RequestID string `json:"requestId"`
 	// At is when the request arrived, on the sandbox clock.
 	At time.Time `json:"at"`
-	// API is the marketplace ("gitlab"), or "sandbox" for the control API.
-	API    string `json:"api"`
+	// API is the marketplace ("gitlab"), "sandbox" for the control API,
+	// or "none" for a path no marketplace served owns.
+	API string `json:"api"`
+	// Direction is "outbound" for a request the sandbox sent (a webhook to
+	// a publisher); inbound entries leave it out.
+	Direction string `json:"direction,omitempty"`
+	// URL is where an outbound request went.
+	URL    string `json:"url,omitempty"`
 	Method string `json:"method"`
 	// Path is the escaped path, as routes see it.
 	Path    string `json:"path"`
@@ -68,8 +74,9 @@ type Entry struct {
 	LatencyMs float64 `json:"latencyMs"`
 	// Fault is the fault rule that fired, if any.
 	Fault *Fault `json:"fault,omitempty"`
-	// CorrelationIDs are the inbound Zuora-Request-Id and
-	// Zuora-Notification-Id values, linking callouts to their deliveries.
+	// CorrelationIDs are the values of the marketplace's correlation
+	// headers (GitLab: the inbound Zuora-Request-Id and
+	// Zuora-Notification-Id, linking callouts to their deliveries).
 	CorrelationIDs []string `json:"correlationIds,omitempty"`
 	Request        Message  `json:"request"`
 	Response       Message  `json:"response"`
@@ -101,6 +108,7 @@ type record struct {
 	took                                                 time.Duration
 	status                                               int
 	requestID, api, method, path, query, partner, client string
+	url                                                  string // outbound requests only
 	fault                                                *Fault
 	correlationIDs                                       []string
 	req, resp                                            side
@@ -122,7 +130,7 @@ const recordOverhead = 512
 
 // weigh estimates the memory a record holds.
 func (e *record) weigh() {
-	n := int64(recordOverhead + len(e.requestID) + len(e.path) + len(e.query) + len(e.partner) + len(e.client) +
+	n := int64(recordOverhead + len(e.requestID) + len(e.url) + len(e.path) + len(e.query) + len(e.partner) + len(e.client) +
 		len(e.req.headers) + len(e.req.body) + len(e.resp.headers) + len(e.resp.body))
 	for _, id := range e.correlationIDs {
 		n += int64(len(id)) + 16
@@ -133,10 +141,29 @@ func (e *record) weigh() {
 	e.size = n
 }
 
+// Directions of journaled requests.
+const (
+	DirectionInbound  = "inbound"
+	DirectionOutbound = "outbound"
+)
+
+// direction is DirectionOutbound for a request the sandbox sent.
+func (e *record) direction() string {
+	if e.url != "" {
+		return DirectionOutbound
+	}
+	return DirectionInbound
+}
+
 // entry is the record as it is shown.
 func (e *record) entry() Entry {
+	d := ""
+	if e.url != "" {
+		d = DirectionOutbound
+	}
 	return Entry{
-		ID: e.id, RequestID: e.requestID, At: e.at, API: e.api, Method: e.method, Path: e.path, Query: e.query,
+		Direction: d,
+		ID:        e.id, RequestID: e.requestID, At: e.at, API: e.api, URL: e.url, Method: e.method, Path: e.path, Query: e.query,
 		Partner: e.partner, Client: e.client, Status: e.status,
 		Latency: e.took.String(), LatencyMs: float64(e.took.Microseconds()) / 1000,
 		Fault: e.fault, CorrelationIDs: e.correlationIDs,
@@ -162,7 +189,7 @@ func recordOf(e Entry, bodyBytes int) record {
 		took = time.Duration(e.LatencyMs * float64(time.Millisecond))
 	}
 	return record{
-		at: e.At, took: took, status: e.Status, requestID: e.RequestID, api: e.API, method: e.Method, path: e.Path,
+		at: e.At, took: took, status: e.Status, requestID: e.RequestID, api: e.API, url: e.URL, method: e.Method, path: e.Path,
 		query: maskBody(e.Query), partner: e.Partner, client: e.Client, fault: e.Fault,
 		correlationIDs: e.CorrelationIDs, req: sideOf(e.Request), resp: sideOf(e.Response),
 	}

@@ -13,6 +13,10 @@ import (
 
 // Query filters the journal; every field that is set must match.
 type Query struct {
+	// API is a marketplace's name ("gitlab"), "sandbox" or "none".
+	API string
+	// Direction is DirectionInbound or DirectionOutbound.
+	Direction               string
 	Partner, Client, Method string
 	Path                    pathpattern.Pattern
 	// Status is an exact status, or with StatusClass a class (4 for 4xx).
@@ -38,7 +42,7 @@ func (q Query) limit() int {
 	return q.Limit
 }
 
-var queryParams = []string{"partner", "client", "method", "path", "status", "since", "until", "requestId", "correlationId", "fault", "limit"}
+var queryParams = []string{"api", "direction", "partner", "client", "method", "path", "status", "since", "until", "requestId", "correlationId", "fault", "limit"}
 
 // ParseQuery reads a query from URL parameters, naming the first bad one.
 func ParseQuery(v url.Values) (Query, error) {
@@ -50,9 +54,12 @@ func ParseQuery(v url.Values) (Query, error) {
 			return Query{}, fmt.Errorf("parameter %s given %d times; give it once", name, len(values))
 		}
 	}
-	q := Query{Partner: v.Get("partner"), Client: v.Get("client"), Method: strings.ToUpper(v.Get("method")),
+	q := Query{API: v.Get("api"), Direction: v.Get("direction"), Partner: v.Get("partner"), Client: v.Get("client"), Method: strings.ToUpper(v.Get("method")),
 		RequestID: v.Get("requestId"), CorrelationID: v.Get("correlationId"), Fault: v.Get("fault")}
 	var err error
+	if d := q.Direction; d != "" && d != DirectionInbound && d != DirectionOutbound {
+		return Query{}, fmt.Errorf("direction: %q is not %s or %s", d, DirectionInbound, DirectionOutbound)
+	}
 	if p := v.Get("path"); p != "" {
 		if q.Path, err = pathpattern.Parse(p); err != nil {
 			return Query{}, fmt.Errorf("path: %q %v", p, err)
@@ -109,7 +116,9 @@ func parseTime(name, text string) (time.Time, error) {
 
 func (q Query) matches(e *record) bool {
 	switch {
-	case q.Partner != "" && e.partner != q.Partner,
+	case q.API != "" && e.api != q.API,
+		q.Direction != "" && e.direction() != q.Direction,
+		q.Partner != "" && e.partner != q.Partner,
 		q.Client != "" && e.client != q.Client,
 		q.Method != "" && e.method != q.Method,
 		!q.Path.Match(e.path),

@@ -21,6 +21,22 @@ type Recorder struct {
 	control   bool
 	off       bool
 	secrets   Secrets
+	// correlationHeaders are the request headers whose values are
+	// recorded as correlation ids.
+	correlationHeaders []string
+}
+
+// WithCorrelationHeaders records the values of these request headers as
+// the entry's correlation ids, so that GET /_sandbox/journal?correlationId=
+// finds every request of one conversation (a callout and its retries).
+func WithCorrelationHeaders(names ...string) RecorderOption {
+	return func(rec *Recorder) {
+		for _, name := range names {
+			if !slices.Contains(rec.correlationHeaders, name) {
+				rec.correlationHeaders = append(rec.correlationHeaders, name)
+			}
+		}
+	}
 }
 
 // RecorderOption configures a Recorder.
@@ -173,7 +189,7 @@ func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time
 		req:  rec.side(sec.mask(flattenHeaders(r.Header)), head, max(r.ContentLength, int64(len(head)))),
 		resp: rec.side(sec.mask(cw.header), cw.body, cw.written),
 	}
-	for _, name := range []string{"Zuora-Request-Id", "Zuora-Notification-Id"} {
+	for _, name := range rec.correlationHeaders {
 		if v := r.Header.Get(name); v != "" {
 			e.correlationIDs = append(e.correlationIDs, v)
 		}
@@ -258,3 +274,24 @@ func (c *captureWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Flush passes a flush through.
 func (c *captureWriter) Flush() { _ = http.NewResponseController(c.ResponseWriter).Flush() }
+
+// Outbound journals a request the sandbox itself sent, such as a webhook
+// to a publisher's URL, and the answer it got: e.URL says where it went
+// (required; it is what marks the entry outbound), e.API which
+// marketplace sent it. Bodies are cut to journal.body_bytes and every
+// secret the recorder knows is masked, as for inbound requests.
+func (rec *Recorder) Outbound(e Entry) {
+	if rec.off || e.URL == "" {
+		return
+	}
+	r := recordOf(e, rec.bodyBytes)
+	sec := &rec.secrets
+	r.url, r.path, r.query = sec.mask(r.url), sec.mask(r.path), sec.mask(r.query)
+	for _, sd := range []*side{&r.req, &r.resp} {
+		sd.headers = sec.mask(sd.headers)
+		if masked := sec.mask(string(sd.body)); masked != string(sd.body) {
+			sd.body = []byte(masked)
+		}
+	}
+	rec.store.append(r)
+}

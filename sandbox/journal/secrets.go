@@ -19,6 +19,24 @@ type Secrets struct {
 	// characters is an issued credential.
 	Issued       func(string) bool
 	IssuedLength int
+
+	// more are the issued credentials of other marketplaces, each with
+	// its own length, when one recorder journals several.
+	more []issuedKind
+}
+
+// issuedKind recognises one marketplace's issued credentials.
+type issuedKind struct {
+	is     func(string) bool
+	length int
+}
+
+// kinds lists every kind of issued credential s recognises.
+func (s *Secrets) kinds() []issuedKind {
+	if s.Issued == nil || s.IssuedLength == 0 {
+		return s.more
+	}
+	return append([]issuedKind{{s.Issued, s.IssuedLength}}, s.more...)
 }
 
 // MinSecretLength is the shortest fixed secret masked by value.
@@ -32,7 +50,13 @@ func WithSecrets(s Secrets) RecorderOption {
 				rec.secrets.Fixed = append(rec.secrets.Fixed, f)
 			}
 		}
-		rec.secrets.Issued, rec.secrets.IssuedLength = s.Issued, s.IssuedLength
+		switch {
+		case s.Issued == nil || s.IssuedLength == 0:
+		case rec.secrets.Issued == nil:
+			rec.secrets.Issued, rec.secrets.IssuedLength = s.Issued, s.IssuedLength
+		default:
+			rec.secrets.more = append(rec.secrets.more, issuedKind{s.Issued, s.IssuedLength})
+		}
 	}
 }
 
@@ -53,8 +77,31 @@ func (s *Secrets) found(text string) bool {
 // issuedIn reports whether text holds an issued token; with b it also
 // writes text to b with every issued token masked.
 func (s *Secrets) issuedIn(text string, b *strings.Builder) bool {
-	n := s.IssuedLength
-	if s.Issued == nil || n == 0 || len(text) < n {
+	if len(s.more) == 0 {
+		return s.issuedOneKind(text, b, s.Issued, s.IssuedLength)
+	}
+	hit := false
+	for _, k := range s.kinds() {
+		if !s.issuedOneKind(text, nil, k.is, k.length) {
+			continue
+		}
+		hit = true
+		if b == nil {
+			return true
+		}
+		var one strings.Builder
+		s.issuedOneKind(text, &one, k.is, k.length)
+		text = one.String()
+	}
+	if b != nil {
+		b.WriteString(text)
+	}
+	return hit
+}
+
+// issuedOneKind is issuedIn for one kind of credential, of length n.
+func (s *Secrets) issuedOneKind(text string, b *strings.Builder, issued func(string) bool, n int) bool {
+	if issued == nil || n == 0 || len(text) < n {
 		if b != nil {
 			b.WriteString(text)
 		}
@@ -71,7 +118,7 @@ func (s *Secrets) issuedIn(text string, b *strings.Builder) bool {
 			j++
 		}
 		for k := i; k+n <= j; k++ {
-			if s.Issued(text[k : k+n]) {
+			if issued(text[k : k+n]) {
 				hit = true
 				if b == nil {
 					return true
@@ -99,7 +146,7 @@ func isDelimiter(c byte) bool {
 // "****", and a word (text between delimiters) holding a percent or JSON
 // escape that decodes to one is replaced whole.
 func (s *Secrets) mask(text string) string {
-	if len(s.Fixed) == 0 && s.Issued == nil || text == "" {
+	if len(s.Fixed) == 0 && s.Issued == nil && len(s.more) == 0 || text == "" {
 		return text
 	}
 	out := text
@@ -192,7 +239,10 @@ func (s *Secrets) maskCut(body []byte) []byte {
 	if run == "" || i == 0 {
 		return body // a body that is one run was not cut in the middle of a word
 	}
-	risky := s.Issued != nil && len(run) >= MinSecretLength && len(run) < max(s.IssuedLength, MinSecretLength+1)
+	risky := false
+	for _, k := range s.kinds() {
+		risky = risky || len(run) >= MinSecretLength && len(run) < max(k.length, MinSecretLength+1)
+	}
 	for _, f := range s.Fixed {
 		risky = risky || strings.HasPrefix(f, run) && len(run) >= 4
 	}

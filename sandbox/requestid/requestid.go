@@ -33,18 +33,67 @@ func New() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Middleware keeps a well-formed incoming X-Request-Id (so a partner can
+// Option configures Middleware.
+type Option func(*middleware)
+
+type middleware struct {
+	headers func(*http.Request) []string
+}
+
+// WithHeaders names, per request, the headers besides X-Request-Id that
+// carry the id in the API the request is for (Microsoft's fulfillment API
+// uses x-ms-requestid). The id is read from the first of them that holds
+// an acceptable one, then from X-Request-Id, and is answered in all of
+// them; an id made for such a request is a UUID, as those APIs' are.
+func WithHeaders(f func(*http.Request) []string) Option {
+	return func(m *middleware) { m.headers = f }
+}
+
+// Middleware keeps a well-formed incoming request id (so a partner can
 // correlate its own logs) or makes a new one, sets it on the response and
 // stores it in the request's context.
-func Middleware(next http.Handler) http.Handler {
+func Middleware(next http.Handler, opts ...Option) http.Handler {
+	var m middleware
+	for _, opt := range opts {
+		opt(&m)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(Header)
+		var extra []string
+		if m.headers != nil {
+			extra = m.headers(r)
+		}
+		id := ""
+		for _, name := range extra {
+			if v := r.Header.Get(name); acceptable(v) {
+				id = v
+				break
+			}
+		}
+		if id == "" {
+			id = r.Header.Get(Header)
+		}
 		if !acceptable(id) {
 			id = New()
+			if len(extra) > 0 {
+				id = NewUUID()
+			}
 		}
 		w.Header().Set(Header, id)
+		for _, name := range extra {
+			w.Header().Set(name, id)
+		}
 		next.ServeHTTP(w, r.WithContext(With(r.Context(), id)))
 	})
+}
+
+// NewUUID makes a random (version 4) UUID, the form of Microsoft's ids.
+func NewUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // acceptable allows ids of 1 to 128 characters from a safe set, so a

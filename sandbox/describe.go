@@ -1,0 +1,53 @@
+package sandbox
+
+import (
+	"net/http"
+)
+
+// description is the body of GET /_sandbox: what this sandbox serves, for
+// tools (the conformance harness, a dashboard) to discover it instead of
+// being told.
+type description struct {
+	Service      string                    `json:"service"`
+	Marketplaces map[string]map[string]any `json:"marketplaces"`
+	// Control lists the shared control routes.
+	Control map[string]string `json:"control"`
+	Clock   clockView         `json:"clock"`
+}
+
+// describe is GET /_sandbox.
+func (s *Sandbox) describe(r *http.Request) (any, error) {
+	if err := noInput(r); err != nil {
+		return nil, err
+	}
+	base := requestBaseURL(r)
+	d := description{Service: "marketplace-sandbox", Marketplaces: map[string]map[string]any{},
+		Control: map[string]string{
+			"health":  base + "/_sandbox/health",
+			"reset":   base + "/_sandbox/reset",
+			"clock":   base + "/_sandbox/clock",
+			"advance": base + "/_sandbox/clock/advance",
+			"faults":  base + "/_sandbox/faults",
+			"journal": base + "/_sandbox/journal",
+		},
+		Clock: s.clockState(),
+	}
+	for _, m := range s.markets {
+		about := map[string]any{}
+		if d, ok := m.(describer); ok {
+			about = d.Describe(base)
+		}
+		about["faultStatuses"] = m.FaultStatuses()
+		d.Marketplaces[m.Name()] = about
+	}
+	return d, nil
+}
+
+// requestBaseURL is the sandbox's base URL as the client reached it.
+func requestBaseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
