@@ -20,7 +20,9 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/outbound"
 )
 
 // Principal is who a fulfillment API call comes from: the tenant and the
@@ -84,6 +86,8 @@ type options struct {
 	signer   Signer
 	verifier WebhookVerifier
 	issuer   TokenIssuer
+	journal  func(journal.Entry)
+	plan     func(subscriptionID, action string) outbound.Plan
 }
 
 // WithLogger sets the logger (default: discard).
@@ -108,6 +112,17 @@ func WithSigner(s Signer) Option { return func(o *options) { o.signer = s } }
 // webhooks it receives; without one it records them unverified.
 func WithWebhookVerifier(v WebhookVerifier) Option { return func(o *options) { o.verifier = v } }
 
+// WithOutboundJournal journals every webhook request and its answer
+// (the sandbox passes its recorder's Outbound).
+func WithOutboundJournal(f func(journal.Entry)) Option { return func(o *options) { o.journal = f } }
+
+// WithWebhookPlans says how each webhook is treated beyond the schedule
+// (a delay, held, dropped, copies, reordered: outbound.Plan), from the
+// faults or scripts in force; default: sent at once.
+func WithWebhookPlans(f func(subscriptionID, action string) outbound.Plan) Option {
+	return func(o *options) { o.plan = f }
+}
+
 // WithTokenIssuer mounts the Entra-like token service with the marketplace.
 func WithTokenIssuer(t TokenIssuer) Option { return func(o *options) { o.issuer = t } }
 
@@ -119,7 +134,8 @@ func New(s Settings, fx fixtures.Microsoft, clk *clock.Clock, opts ...Option) (*
 	if err := fx.Validate(); err != nil {
 		return nil, fmt.Errorf("fixtures: %w", err)
 	}
-	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil)), client: &http.Client{}, baseURL: "http://localhost:8080"}
+	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil)), client: &http.Client{}, baseURL: "http://localhost:8080",
+		plan: func(string, string) outbound.Plan { return outbound.Plan{} }}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -133,7 +149,7 @@ func New(s Settings, fx fixtures.Microsoft, clk *clock.Clock, opts ...Option) (*
 		received:   newReceivedLog(),
 	}
 	_, _ = rand.Read(m.secret[:])
-	m.sender = newHTTPSender(m)
+	m.sender = newOutboundSender(m)
 	return m, nil
 }
 
@@ -150,6 +166,7 @@ func (m *Marketplace) Reset() {
 	m.publishers.reset()
 	m.webhooks.reset()
 	m.received.reset()
+	m.sender.reset()
 }
 
 // now is the sandbox time.

@@ -26,12 +26,9 @@ func (m *Marketplace) Owns(r *http.Request) bool {
 // NotFound answers an unknown path it Owns in the fulfillment envelope.
 func (m *Marketplace) NotFound(w http.ResponseWriter, r *http.Request) { m.notFound(w, r) }
 
-// MethodNotAllowed answers a known path with the wrong verb; the caller
-// sets Allow.
-func (m *Marketplace) MethodNotAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
-	if len(allow) > 0 && w.Header().Get("Allow") == "" {
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-	}
+// MethodNotAllowed answers a known path with the wrong verb; the sandbox
+// has set Allow.
+func (m *Marketplace) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	m.methodNotAllowed(w, r)
 }
 

@@ -1,17 +1,16 @@
 package microsoft
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/outbound"
 )
 
 // webhookPayload is the body Microsoft posts to a publisher's webhook
@@ -37,11 +36,10 @@ type webhook struct {
 	ackable bool
 }
 
-// sender delivers webhooks. The marketplace's own posts each attempt from
-// a clock job and retries on the microsoft.webhook schedule; the shared
-// outbound package can take its place behind this interface.
+// sender delivers webhooks (outboundSender; tests may count them).
 type sender interface {
 	send(w webhook)
+	reset()
 }
 
 // sendWebhook builds and sends the webhook of op, with before the
@@ -68,10 +66,13 @@ type Delivery struct {
 	URL            string              `json:"url"`
 	Attempt        int                 `json:"attempt"`
 	// Status is the HTTP status answered, 0 when there was none.
-	Status int             `json:"status"`
-	Error  string          `json:"error"`
-	SentAt time.Time       `json:"sentAt"`
-	Body   json.RawMessage `json:"body"`
+	Status int    `json:"status"`
+	Error  string `json:"error"`
+	// Outcome is outbound's: delivered, retrying, abandoned, rejected,
+	// held, dropped.
+	Outcome string          `json:"outcome"`
+	SentAt  time.Time       `json:"sentAt"`
+	Body    json.RawMessage `json:"body"`
 }
 
 // deliveryLog holds every attempt, oldest first.
@@ -107,78 +108,110 @@ func (l *deliveryLog) reset() {
 	l.rows = nil
 }
 
-// httpSender posts webhooks over real HTTP from clock jobs.
-type httpSender struct {
-	m      *Marketplace
-	client *http.Client
+// outboundSender delivers through the shared outbound package: each
+// attempt a clock job, the HTTP request outside the clock's lock, retries
+// on the microsoft.webhook schedule, a fresh JWT per attempt.
+type outboundSender struct {
+	m          *Marketplace
+	dispatcher *outbound.Dispatcher
+
+	// mu guards meta.
+	mu   sync.Mutex
+	meta map[string]webhook
 }
 
-func newHTTPSender(m *Marketplace) *httpSender {
+func newOutboundSender(m *Marketplace) *outboundSender {
+	s := &outboundSender{m: m, meta: map[string]webhook{}}
 	c := *m.opts.client
 	// A redirect is a failed delivery, retried; Microsoft does not follow one.
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &httpSender{m: m, client: &c}
-}
-
-func (s *httpSender) send(w webhook) { s.schedule(w, 1, 0) }
-
-func (s *httpSender) schedule(w webhook, attempt int, delay time.Duration) {
-	s.m.clock.AfterFunc(delay, fmt.Sprintf("microsoft: webhook %s %s attempt %d", w.action, w.operationID, attempt), func(ctx context.Context) {
-		s.attempt(ctx, w, attempt)
+	s.dispatcher = outbound.New(outbound.Config{
+		Clock: m.clock, Client: &c, Sender: "microsoft", Noun: "webhook",
+		Schedule:     outbound.Schedule{Attempts: m.settings.Webhook.Attempts, Interval: m.settings.Webhook.RetryInterval},
+		Timeout:      m.settings.Webhook.Timeout,
+		Prepare:      s.prepare,
+		Success:      outbound.Any2xx,
+		Answered:     s.answered,
+		Observe:      s.observe,
+		NewRequestID: subscription.NewID,
 	})
+	return s
 }
 
-// attempt makes one delivery attempt. A 2xx delivers; a 4xx delivers a
-// refusal (for a change that needs the ACK, the operation fails); no
-// answer, a 3xx or a 5xx is retried on the schedule.
-func (s *httpSender) attempt(ctx context.Context, w webhook, n int) {
-	m := s.m
-	pub, ok := m.publishers.get(w.publisherID)
+func (s *outboundSender) send(w webhook) {
+	pub, ok := s.m.publishers.get(w.publisherID)
 	if !ok {
 		return
 	}
-	target := resolveURL(m.opts.baseURL, pub.WebhookURL)
-	row := Delivery{ID: w.id, SubscriptionID: w.subscriptionID, OperationID: w.operationID, Action: w.action, URL: target, Attempt: n, SentAt: m.now(), Body: w.body}
-	status, err := s.post(ctx, target, pub.TenantID, pub.ClientID, w.body)
-	row.Status = status
-	if err != nil {
-		row.Error = err.Error()
-	}
-	m.webhooks.add(row)
-	if w.ackable && status >= 400 && status < 500 {
-		_, _ = m.subs.Settle(w.subscriptionID, w.operationID, subscription.OpFailed, fmt.Sprintf("The publisher's webhook answered %d.", status), m.now())
-	}
-	if (err != nil || status < 200 || status >= 500 || (status >= 300 && status < 400)) && n < m.settings.Webhook.Attempts && ctx.Err() == nil {
-		s.schedule(w, n+1, m.settings.Webhook.RetryInterval)
-	}
+	s.mu.Lock()
+	s.meta[w.id] = w
+	s.mu.Unlock()
+	s.dispatcher.Schedule(outbound.Message{
+		ID: w.id, Event: string(w.action), Subject: w.subscriptionID,
+		URL: resolveURL(s.m.opts.baseURL, pub.WebhookURL), Body: w.body,
+	}, s.m.opts.plan(w.subscriptionID, string(w.action)))
 }
 
-func (s *httpSender) post(ctx context.Context, target, tenantID, audience string, body []byte) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.m.settings.Webhook.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return 0, fmt.Errorf("bad webhook URL: %w", err)
-	}
+func (s *outboundSender) lookup(id string) (webhook, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.meta[id]
+	return w, ok
+}
+
+// prepare signs each attempt anew for the publisher's tenant and app id.
+func (s *outboundSender) prepare(req *http.Request, a outbound.Attempt) error {
 	req.Header.Set("Content-Type", "application/json")
-	if s.m.opts.signer != nil {
-		token, err := s.m.opts.signer.SignWebhook(tenantID, audience)
-		if err != nil {
-			return 0, fmt.Errorf("signing the webhook: %w", err)
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set(HeaderRequestID, a.RequestID)
+	w, ok := s.lookup(a.Message.ID)
+	if !ok || s.m.opts.signer == nil {
+		return nil
 	}
-	resp, err := s.client.Do(req)
+	pub, ok := s.m.publishers.get(w.publisherID)
+	if !ok {
+		return errors.New("the publisher is gone")
+	}
+	token, err := s.m.opts.signer.SignWebhook(pub.TenantID, pub.ClientID)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, errors.New("no answer within microsoft.webhook.timeout")
-		}
-		return 0, err
+		return fmt.Errorf("signing the webhook: %w", err)
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode >= 300 {
-		return resp.StatusCode, fmt.Errorf("answered %s", resp.Status)
+	req.Header.Set("Authorization", "Bearer "+token)
+	return nil
+}
+
+// answered: a 4xx to a change that needs the ACK is the publisher
+// refusing it (docs/microsoft.md §6); the operation fails, no retry.
+func (s *outboundSender) answered(a outbound.Answer) error {
+	w, ok := s.lookup(a.Message.ID)
+	if s.m.opts.journal != nil {
+		s.m.opts.journal(journal.Entry{
+			RequestID: a.Message.ID, At: s.m.now(), API: "microsoft", URL: a.Message.URL, Method: http.MethodPost,
+			Partner: w.publisherID, Status: a.StatusCode,
+			Request:  journal.Message{Body: string(a.Message.Body), BodyBytes: int64(len(a.Message.Body))},
+			Response: journal.Message{Headers: a.Header, Body: string(a.Body), BodyBytes: int64(len(a.Body))},
+		})
 	}
-	return resp.StatusCode, nil
+	if ok && w.ackable && a.StatusCode >= 400 && a.StatusCode < 500 {
+		_, _ = s.m.subs.Settle(w.subscriptionID, w.operationID, subscription.OpFailed, fmt.Sprintf("The publisher's webhook answered %d.", a.StatusCode), s.m.now())
+		return fmt.Errorf("the publisher refused the change (%d): %w", a.StatusCode, outbound.ErrStop)
+	}
+	return nil
+}
+
+// observe keeps each attempt as a row of GET /_sandbox/microsoft/webhooks.
+func (s *outboundSender) observe(d outbound.Delivery) {
+	w, _ := s.lookup(d.MessageID)
+	row := Delivery{ID: d.MessageID, SubscriptionID: w.subscriptionID, OperationID: w.operationID, Action: w.action,
+		URL: d.URL, Attempt: d.Attempt, Status: d.StatusCode, Error: d.Error, Outcome: d.Outcome, SentAt: d.At, Body: w.body}
+	if row.Error == "" && d.Reason != "" {
+		row.Error = d.Reason
+	}
+	s.m.webhooks.add(row)
+}
+
+func (s *outboundSender) reset() {
+	s.dispatcher.Reset()
+	s.mu.Lock()
+	s.meta = map[string]webhook{}
+	s.mu.Unlock()
 }
