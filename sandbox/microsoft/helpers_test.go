@@ -228,3 +228,11 @@ func expectError(t *testing.T, r reply, status int, code string) {
 		}
 	}
 }
+
+// newReceiver is a publisher's own webhook receiver.
+func newReceiver(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
