@@ -17,6 +17,8 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/spec"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/openapi"
 )
 
 // start is 7 March 2026, 10:00 UTC: terms start on 7 March and a P1M
@@ -127,6 +129,11 @@ func (e *env) do(method, path string, header map[string]string, body any) reply 
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
+	var sent []byte
+	if rd != nil {
+		sent, _ = io.ReadAll(rd)
+		req.Body = io.NopCloser(bytes.NewReader(sent))
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -135,7 +142,36 @@ func (e *env) do(method, path string, header map[string]string, body any) reply 
 	raw, _ := io.ReadAll(resp.Body)
 	r := reply{status: resp.StatusCode, header: resp.Header, raw: raw}
 	_ = json.Unmarshal(raw, &r.body)
+	if strings.HasPrefix(path, "/api/saas/") && path != "/api/saas/nothing" {
+		e.conform(req, sent, resp, raw)
+	}
 	return r
+}
+
+// specValidator checks traffic against our OpenAPI document (package spec).
+var specValidator = func() *openapi.Validator {
+	v, err := openapi.New(spec.YAML)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}()
+
+// conform checks that every response matches the document, and that
+// every request the sandbox accepted (2xx) was valid by it.
+func (e *env) conform(req *http.Request, sent []byte, resp *http.Response, raw []byte) {
+	e.t.Helper()
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	resp.Request = req
+	if problems := specValidator.ValidateResponse(req, resp); len(problems) > 0 {
+		e.t.Errorf("%s %s answered %d against the spec: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, problems, raw)
+	}
+	if resp.StatusCode < 300 {
+		req.Body = io.NopCloser(bytes.NewReader(sent))
+		if problems := specValidator.ValidateRequest(req, sent); len(problems) > 0 {
+			e.t.Errorf("%s %s was accepted but breaks the spec: %v", req.Method, req.URL.Path, problems)
+		}
+	}
 }
 
 // publisher returns the i-th default publisher's bearer header.
