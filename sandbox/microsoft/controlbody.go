@@ -49,9 +49,17 @@ func controlConflict(format string, args ...any) error {
 	return &controlError{status: http.StatusConflict, code: "conflict", description: fmt.Sprintf(format, args...)}
 }
 
+// controlInvalid is the 422 listing every bad field, the first problem
+// of each field only (a field of the wrong type is not also "required").
 func controlInvalid(fields []FieldProblem) error {
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Field < fields[j].Field })
-	return &controlError{status: http.StatusUnprocessableEntity, code: "validation_failed", description: "The body has invalid fields; see errors.", fields: fields}
+	var out []FieldProblem
+	for i, f := range fields {
+		if i == 0 || f.Field != fields[i-1].Field {
+			out = append(out, f)
+		}
+	}
+	return &controlError{status: http.StatusUnprocessableEntity, code: "validation_failed", description: "The body has invalid fields; see errors.", fields: out}
 }
 
 // answer is a control answer with a status other than 200.
@@ -87,19 +95,32 @@ func (m *Marketplace) control(h func(r *http.Request) (any, error)) http.Handler
 // field to its setter; unknown fields and the setters' complaints are
 // all listed in one 422.
 func (m *Marketplace) bodyFields(r *http.Request, setters map[string]func(json.RawMessage) error) error {
+	problems, err := m.readFields(r, setters)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return controlInvalid(problems)
+	}
+	return nil
+}
+
+// readFields is bodyFields that returns the field problems for the
+// caller to add its own to.
+func (m *Marketplace) readFields(r *http.Request, setters map[string]func(json.RawMessage) error) ([]FieldProblem, error) {
 	if header := r.Header.Get("Content-Type"); !strictjson.AcceptableMediaType(header) {
-		return &controlError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", description: fmt.Sprintf("Send the body as application/json (UTF-8), not %s.", strconv.Quote(header))}
+		return nil, &controlError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", description: fmt.Sprintf("Send the body as application/json (UTF-8), not %s.", strconv.Quote(header))}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, m.settings.MaxBodyBytes+1))
 	if err != nil || int64(len(body)) > m.settings.MaxBodyBytes {
-		return controlBad("The body could not be read or is larger than %d bytes.", m.settings.MaxBodyBytes)
+		return nil, controlBad("The body could not be read or is larger than %d bytes.", m.settings.MaxBodyBytes)
 	}
 	if err := strictjson.Check(body); err != nil {
-		return controlBad("The body is not valid JSON: %v.", err)
+		return nil, controlBad("The body is not valid JSON: %v.", err)
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return controlBad("The body must be a JSON object.")
+		return nil, controlBad("The body must be a JSON object.")
 	}
 	var problems []FieldProblem
 	for name, raw := range obj {
@@ -115,10 +136,7 @@ func (m *Marketplace) bodyFields(r *http.Request, setters map[string]func(json.R
 			problems = append(problems, FieldProblem{Field: name, Message: err.Error()})
 		}
 	}
-	if len(problems) > 0 {
-		return controlInvalid(problems)
-	}
-	return nil
+	return problems, nil
 }
 
 // Setters for bodyFields.

@@ -49,7 +49,7 @@ func setIdentity(dst **subscription.Identity) func(json.RawMessage) error {
 // publisher's landing page (docs/microsoft.md §5).
 func (m *Marketplace) purchase(r *http.Request) (any, error) {
 	var req purchaseRequest
-	err := m.bodyFields(r, map[string]func(json.RawMessage) error{
+	problems, err := m.readFields(r, map[string]func(json.RawMessage) error{
 		"publisherId": setString(&req.PublisherID), "offerId": setString(&req.OfferID), "planId": setString(&req.PlanID),
 		"termUnit": setString(&req.TermUnit), "name": setString(&req.Name), "quantity": setInt(&req.Quantity),
 		"autoRenew": setBool(&req.AutoRenew), "isFreeTrial": setBool(&req.IsFreeTrial), "csp": setBool(&req.CSP),
@@ -58,8 +58,8 @@ func (m *Marketplace) purchase(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, problems := m.newPurchase(req)
-	if len(problems) > 0 {
+	s, more := m.newPurchase(req)
+	if problems = append(problems, more...); len(problems) > 0 {
 		return nil, controlInvalid(problems)
 	}
 	pub, _ := m.publishers.get(s.PublisherID)

@@ -1,0 +1,193 @@
+package microsoft_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestFixturesAndPublishers: the fixtures route shows the publishers as
+// they are now; PATCH changes their URLs; reset restores them.
+func TestFixturesAndPublishers(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(http.MethodGet, "/_sandbox/microsoft/fixtures", nil, nil)
+	pubs := r.body["publishers"].([]any)
+	p0 := pubs[0].(map[string]any)
+	for _, k := range []string{"id", "tenantId", "clientId", "clientSecret", "webhookUrl", "landingPageUrl"} {
+		if p0[k] == nil {
+			t.Errorf("publisher lacks %s: %v", k, p0)
+		}
+	}
+	plan := r.body["offers"].([]any)[0].(map[string]any)["plans"].([]any)[0].(map[string]any)
+	if plan["planId"] == nil || plan["planComponents"].(map[string]any)["meteringDimensions"] == nil {
+		t.Fatalf("%v", plan)
+	}
+	for _, tc := range []struct {
+		name   string
+		path   string
+		body   any
+		status int
+	}{
+		{"unknown publisher", "nobody", map[string]any{"webhookUrl": "https://x.example/"}, 404},
+		{"relative URL", "contoso", map[string]any{"webhookUrl": "hook"}, 422},
+		{"unknown field", "contoso", map[string]any{"webhook": "https://x.example/"}, 422},
+		{"number", "contoso", map[string]any{"landingPageUrl": 5}, 422},
+		{"not JSON", "contoso", "{", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := e.do(http.MethodPatch, "/_sandbox/microsoft/publishers/"+tc.path, nil, tc.body); r.status != tc.status || r.body["error_description"] == nil {
+				t.Fatalf("%d %s", r.status, r.raw)
+			}
+		})
+	}
+	r = e.do(http.MethodPatch, "/_sandbox/microsoft/publishers/contoso", nil, map[string]any{"landingPageUrl": "https://contoso.example/landing"})
+	if r.status != 200 || r.body["landingPageUrl"] != "https://contoso.example/landing" || r.body["webhookUrl"] != "/_sandbox/microsoft/sample/webhook" {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	p := e.purchase(map[string]any{"offerId": "contoso-analytics", "planId": "basic"})
+	if !strings.HasPrefix(p.body["landingPageUrl"].(string), "https://contoso.example/landing?token=") {
+		t.Fatalf("%s", p.raw)
+	}
+	e.m.Reset()
+	r = e.do(http.MethodGet, "/_sandbox/microsoft/fixtures", nil, nil)
+	if r.body["publishers"].([]any)[0].(map[string]any)["landingPageUrl"] != "/_sandbox/microsoft/sample/landing" {
+		t.Fatalf("reset kept the patched URL: %s", r.raw)
+	}
+	if r := e.do(http.MethodGet, "/_sandbox/microsoft/subscriptions", nil, nil); len(r.body["subscriptions"].([]any)) != 0 {
+		t.Fatalf("reset kept subscriptions: %s", r.raw)
+	}
+}
+
+// TestPurchaseValidation: 422 lists every bad field at once.
+func TestPurchaseValidation(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		name   string
+		body   any
+		fields []string
+	}{
+		{"nothing", map[string]any{}, []string{"offerId"}},
+		{"unknown offer", map[string]any{"offerId": "x", "planId": "y"}, []string{"offerId"}},
+		{"unknown plan", map[string]any{"offerId": "contoso-analytics", "planId": "y"}, []string{"planId"}},
+		{"every bad field", map[string]any{"offerId": "contoso-analytics", "planId": "team-seats", "quantity": 1000, "termUnit": "P3Y",
+			"isFreeTrial": true, "publisherId": "fabrikam", "purchaser": map[string]any{"emailId": "nope", "objectId": "x"}, "nme": "x"},
+			[]string{"isFreeTrial", "nme", "publisherId", "purchaser.emailId", "purchaser.objectId", "quantity", "termUnit"}},
+		{"wrong types", map[string]any{"offerId": 1, "quantity": "2", "autoRenew": "yes", "beneficiary": "me"}, []string{"autoRenew", "beneficiary", "offerId", "quantity"}},
+		{"quantity of a flat plan", map[string]any{"offerId": "contoso-analytics", "planId": "basic", "quantity": 2}, []string{"quantity"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(http.MethodPost, "/_sandbox/microsoft/purchases", nil, tc.body)
+			if r.status != 422 || r.body["error"] != "validation_failed" {
+				t.Fatalf("%d %s", r.status, r.raw)
+			}
+			var got []string
+			for _, f := range r.body["errors"].([]any) {
+				got = append(got, f.(map[string]any)["field"].(string))
+			}
+			if strings.Join(got, ",") != strings.Join(tc.fields, ",") {
+				t.Fatalf("fields %v, want %v (%s)", got, tc.fields, r.raw)
+			}
+		})
+	}
+	for name, body := range map[string]string{"malformed": "{", "repeated key": `{"offerId":"a","offerId":"b"}`, "array": "[]"} {
+		t.Run(name, func(t *testing.T) {
+			if r := e.do(http.MethodPost, "/_sandbox/microsoft/purchases", nil, body); r.status != 400 {
+				t.Fatalf("%d %s", r.status, r.raw)
+			}
+		})
+	}
+	t.Run("a full purchase", func(t *testing.T) {
+		p := e.purchase(map[string]any{"offerId": "contoso-analytics", "planId": "team-seats", "quantity": 10, "termUnit": "P1Y",
+			"autoRenew": false, "isTest": true, "csp": true, "name": "Contoso for Adatum",
+			"beneficiary": map[string]any{"emailId": "ben@adatum.example", "tenantId": "11111111-2222-4333-8444-555555555555"}})
+		s := e.sub(p.body["subscriptionId"].(string))
+		if s["name"] != "Contoso for Adatum" || s["sandboxType"] != "Csp" || s["isTest"] != true || s["term"].(map[string]any)["termUnit"] != "P1Y" ||
+			s["beneficiary"].(map[string]any)["emailId"] != "ben@adatum.example" || s["purchaser"].(map[string]any)["emailId"] != "ben@adatum.example" {
+			t.Fatalf("%v", s)
+		}
+	})
+}
+
+// TestControlViews: subscriptions with their timeline, filtered by
+// publisher; webhooks filtered by subscription; events' 422s.
+func TestControlViews(t *testing.T) {
+	e := newEnv(t)
+	a := e.subscribed("basic", nil)
+	e.purchase(map[string]any{"offerId": "fabrikam-backup", "planId": "standard"})
+	if r := e.do(http.MethodGet, "/_sandbox/microsoft/subscriptions?publisherId=contoso", nil, nil); len(r.body["subscriptions"].([]any)) != 1 {
+		t.Fatalf("%s", r.raw)
+	}
+	for _, path := range []string{"/_sandbox/microsoft/subscriptions?publisherId=nobody", "/_sandbox/microsoft/subscriptions?x=1", "/_sandbox/microsoft/webhooks?x=1"} {
+		if r := e.do(http.MethodGet, path, nil, nil); r.status != 400 {
+			t.Errorf("%s: %d", path, r.status)
+		}
+	}
+	if r := e.do(http.MethodGet, "/_sandbox/microsoft/subscriptions/nope", nil, nil); r.status != 404 {
+		t.Fatalf("%d", r.status)
+	}
+	for _, tc := range []struct {
+		name string
+		body any
+	}{
+		{"no action", map[string]any{}},
+		{"unknown action", map[string]any{"action": "Explode"}},
+		{"ChangePlan without plan", map[string]any{"action": "ChangePlan"}},
+		{"ChangeQuantity without quantity", map[string]any{"action": "ChangeQuantity"}},
+		{"Suspend with a plan", map[string]any{"action": "Suspend", "planId": "trial"}},
+		{"unknown field", map[string]any{"action": "Suspend", "when": "now"}},
+		{"same plan", map[string]any{"action": "ChangePlan", "planId": "basic"}},
+		{"quantity of a flat plan", map[string]any{"action": "ChangeQuantity", "quantity": 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := e.event(a, tc.body.(map[string]any)); r.status != 422 {
+				t.Fatalf("%d %s", r.status, r.raw)
+			}
+		})
+	}
+	if r := e.event("nope", map[string]any{"action": "Suspend"}); r.status != 404 {
+		t.Fatalf("%d", r.status)
+	}
+	e.event(a, map[string]any{"action": "Suspend"})
+	e.flush()
+	rows := e.do(http.MethodGet, "/_sandbox/microsoft/webhooks", nil, nil).body["webhooks"].([]any)
+	row := rows[0].(map[string]any)
+	for _, k := range []string{"id", "operationId", "action", "url", "attempt", "status", "error", "sentAt", "body"} {
+		if _, ok := row[k]; !ok {
+			t.Errorf("row lacks %s: %v", k, row)
+		}
+	}
+	received := e.do(http.MethodGet, "/_sandbox/microsoft/sample/webhooks", nil, nil).body["received"].([]any)
+	if len(received) != 1 || received[0].(map[string]any)["verified"] != true {
+		t.Fatalf("sample receiver: %v", received)
+	}
+}
+
+// TestSampleLandingPage shows the token's subscription, as HTML or JSON.
+func TestSampleLandingPage(t *testing.T) {
+	e := newEnv(t)
+	p := e.purchase(map[string]any{"offerId": "contoso-analytics", "planId": "basic"})
+	path := strings.TrimPrefix(p.body["landingPageUrl"].(string), e.srv.URL)
+	r := e.do(http.MethodGet, path, map[string]string{"Accept": "application/json"}, nil)
+	if r.body["valid"] != true || r.body["subscription"].(map[string]any)["id"] != p.body["subscriptionId"] {
+		t.Fatalf("%s", r.raw)
+	}
+	html := e.do(http.MethodGet, path, nil, nil)
+	if !strings.Contains(string(html.raw), p.body["subscriptionId"].(string)) {
+		t.Fatalf("%s", html.raw)
+	}
+	if r := e.do(http.MethodGet, "/_sandbox/microsoft/sample/landing?token=nope", map[string]string{"Accept": "application/json"}, nil); r.body["valid"] != false {
+		t.Fatalf("%s", r.raw)
+	}
+}
+
+// TestSampleReceiverRefusesABadSignature: a token that does not verify
+// is 401, recorded.
+func TestSampleReceiverRefusesABadSignature(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(http.MethodPost, "/_sandbox/microsoft/sample/webhook", map[string]string{"Authorization": "Bearer forged"},
+		map[string]any{"id": "x", "publisherId": "contoso", "action": "Suspend"})
+	if r.status != 401 {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+}
