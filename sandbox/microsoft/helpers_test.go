@@ -56,7 +56,7 @@ func (fakeVerifier) VerifyWebhook(token, tenant, aud string) error {
 
 // env is one marketplace behind an httptest server on a frozen clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	clock *clock.Clock
 	m     *microsoft.Marketplace
@@ -70,7 +70,7 @@ type setup struct {
 	opts     []microsoft.Option
 }
 
-func newEnv(t *testing.T, configure ...func(*setup)) *env {
+func newEnv(t testing.TB, configure ...func(*setup)) *env {
 	t.Helper()
 	var su setup
 	for _, c := range configure {
@@ -255,7 +255,7 @@ func (e *env) webhooks(id string) []map[string]any {
 	return out
 }
 
-func expectError(t *testing.T, r reply, status int, code string) {
+func expectError(t testing.TB, r reply, status int, code string) {
 	t.Helper()
 	if r.status != status || r.body["code"] != code {
 		t.Fatalf("got %d %s, want %d %s", r.status, r.raw, status, code)
@@ -268,7 +268,7 @@ func expectError(t *testing.T, r reply, status int, code string) {
 }
 
 // newReceiver is a publisher's own webhook receiver.
-func newReceiver(t *testing.T, h http.Handler) string {
+func newReceiver(t testing.TB, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
