@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/spec"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
 )
 
@@ -130,4 +131,38 @@ func (m *Marketplace) listWebhooks(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return map[string]any{"webhooks": m.webhooks.list(q["subscriptionId"])}, nil
+}
+
+// listHeldWebhooks is GET /_sandbox/microsoft/webhooks/pending: webhooks
+// held (manual mode, or a plan) until fired or dropped.
+func (m *Marketplace) listHeldWebhooks(r *http.Request) (any, error) {
+	if _, err := noQuery(r); err != nil {
+		return nil, err
+	}
+	return map[string]any{"pending": m.sender.(*outboundSender).dispatcher.Pending()}, nil
+}
+
+// fireWebhook is POST /_sandbox/microsoft/webhooks/{id}/fire: a held
+// webhook is sent now, through its normal attempts.
+func (m *Marketplace) fireWebhook(r *http.Request) (any, error) {
+	h, err := m.sender.(*outboundSender).dispatcher.Fire(mux.Vars(r)["id"])
+	if err != nil {
+		return nil, controlNotFound("No held webhook %s.", mux.Vars(r)["id"])
+	}
+	return answer{status: http.StatusAccepted, body: h}, nil
+}
+
+// dropWebhook is POST /_sandbox/microsoft/webhooks/{id}/drop: a held
+// webhook is never sent (recorded as dropped).
+func (m *Marketplace) dropWebhook(r *http.Request) (any, error) {
+	h, err := m.sender.(*outboundSender).dispatcher.Drop(mux.Vars(r)["id"], "dropped through the control API")
+	if err != nil {
+		return nil, controlNotFound("No held webhook %s.", mux.Vars(r)["id"])
+	}
+	return h, nil
+}
+
+func (m *Marketplace) serveSpec(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	_, _ = w.Write(spec.YAML)
 }

@@ -1,9 +1,12 @@
 package microsoft_test
 
 import (
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/outbound"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFixturesAndPublishers: the fixtures route shows the publishers as
@@ -189,5 +192,71 @@ func TestSampleReceiverRefusesABadSignature(t *testing.T) {
 		map[string]any{"id": "x", "publisherId": "contoso", "action": "Suspend"})
 	if r.status != 401 {
 		t.Fatalf("%d %s", r.status, r.raw)
+	}
+}
+
+// TestManualWebhooks: in manual mode each webhook waits until fired or
+// dropped.
+func TestManualWebhooks(t *testing.T) {
+	e := newEnv(t, func(su *setup) {
+		su.settings = func(s *microsoft.Settings) { s.Webhook.Mode = microsoft.WebhookManual }
+	})
+	id := e.subscribed("basic", nil)
+	e.event(id, map[string]any{"action": "Suspend"})
+	e.event(id, map[string]any{"action": "Reinstate"})
+	e.flush()
+	pending := e.do(http.MethodGet, "/_sandbox/microsoft/webhooks/pending", nil, nil).body["pending"].([]any)
+	if len(pending) != 2 {
+		t.Fatalf("%v", pending)
+	}
+	first, second := pending[0].(map[string]any)["messageId"], pending[1].(map[string]any)["messageId"]
+	if r := e.do(http.MethodPost, "/_sandbox/microsoft/webhooks/"+second.(string)+"/fire", nil, nil); r.status != 202 {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	if r := e.do(http.MethodPost, "/_sandbox/microsoft/webhooks/"+first.(string)+"/drop", nil, nil); r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	if r := e.do(http.MethodPost, "/_sandbox/microsoft/webhooks/nope/fire", nil, nil); r.status != 404 {
+		t.Fatalf("%d", r.status)
+	}
+	e.flush()
+	var outcomes []string
+	for _, w := range e.webhooks(id) {
+		outcomes = append(outcomes, w["action"].(string)+":"+w["outcome"].(string))
+	}
+	if strings.Join(outcomes, ",") != "Suspend:held,Reinstate:held,Suspend:dropped,Reinstate:delivered" {
+		t.Fatalf("%v", outcomes)
+	}
+}
+
+// TestWebhookPlans: the plan hook (fault rules, wired by the sandbox)
+// drops, duplicates or delays a webhook.
+func TestWebhookPlans(t *testing.T) {
+	e := newEnv(t, func(su *setup) {
+		su.opts = []microsoft.Option{microsoft.WithWebhookPlans(func(_, action string) outbound.Plan {
+			switch action {
+			case "Suspend":
+				return outbound.Plan{Copies: 1}
+			case "Reinstate":
+				return outbound.Plan{Drop: outbound.Cause{Why: "fault rule"}}
+			}
+			return outbound.Plan{Delay: time.Minute}
+		})}
+	})
+	id := e.subscribed("basic", nil)
+	e.event(id, map[string]any{"action": "Suspend"})
+	e.event(id, map[string]any{"action": "Reinstate"})
+	e.event(id, map[string]any{"action": "Renew"})
+	e.flush()
+	if n := len(e.webhooks(id)); n != 3 {
+		t.Fatalf("%d rows: %v", n, e.webhooks(id))
+	}
+	e.advance(time.Minute)
+	var outcomes []string
+	for _, w := range e.webhooks(id) {
+		outcomes = append(outcomes, w["action"].(string)+":"+w["outcome"].(string))
+	}
+	if strings.Join(outcomes, ",") != "Reinstate:dropped,Suspend:delivered,Suspend:delivered,Renew:delivered" {
+		t.Fatalf("%v", outcomes)
 	}
 }

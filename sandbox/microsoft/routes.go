@@ -44,5 +44,9 @@ func (m *Marketplace) Routes(r *mux.Router) {
 	r.Handle("/_sandbox/microsoft/subscriptions/{id}", m.control(m.getControlSubscription)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/microsoft/subscriptions/{id}/events", m.control(m.event)).Methods(http.MethodPost)
 	r.Handle("/_sandbox/microsoft/webhooks", m.control(m.listWebhooks)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/microsoft/webhooks/pending", m.control(m.listHeldWebhooks)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/microsoft/webhooks/{id}/fire", m.control(m.fireWebhook)).Methods(http.MethodPost)
+	r.Handle("/_sandbox/microsoft/webhooks/{id}/drop", m.control(m.dropWebhook)).Methods(http.MethodPost)
 	r.Handle("/_sandbox/microsoft/sample/webhooks", m.control(m.listReceived)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/openapi/microsoft.yaml", http.HandlerFunc(m.serveSpec)).Methods(http.MethodGet)
 }

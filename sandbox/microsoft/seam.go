@@ -115,3 +115,21 @@ func (m *Marketplace) Secrets() journal.Secrets {
 
 // RequestIDHeaders are the inbound headers whose value is the request id.
 func (m *Marketplace) RequestIDHeaders() []string { return []string{HeaderRequestID} }
+
+// CorrelationHeaders link a request to the rest of its conversation in
+// the journal.
+func (m *Marketplace) CorrelationHeaders() []string { return []string{HeaderCorrelationID} }
+
+// Describe is what GET /_sandbox says of the marketplace.
+func (m *Marketplace) Describe(baseURL string) map[string]any {
+	return map[string]any{
+		"api":          "Microsoft commercial marketplace: SaaS Fulfillment API v2",
+		"baseUrl":      baseURL + "/api/saas/subscriptions",
+		"apiVersion":   APIVersion,
+		"openapi":      baseURL + "/_sandbox/openapi/microsoft.yaml",
+		"fixtures":     baseURL + "/_sandbox/microsoft/fixtures",
+		"purchases":    baseURL + "/_sandbox/microsoft/purchases",
+		"profile":      m.settings.Profile,
+		"capabilities": []string{"resolve", "activate", "list", "change-plan", "change-quantity", "unsubscribe", "operations", "marketplace-events", "webhooks", "free-trial", "renewal", "sample-publisher"},
+	}
+}

@@ -45,12 +45,22 @@ type WebhookSettings struct {
 	Attempts      int           `yaml:"attempts" usage:"delivery attempts per webhook (Microsoft: 500 over 8 hours)"`
 	RetryInterval time.Duration `yaml:"retry_interval" usage:"time between delivery attempts, on the sandbox clock (default: 8h / 500)"`
 	Timeout       time.Duration `yaml:"timeout" usage:"real-time limit on one webhook HTTP request"`
+	// Mode manual holds every webhook until it is fired or dropped
+	// through the control API, to test a publisher's handling of late,
+	// missing or out-of-order webhooks.
+	Mode string `yaml:"mode" usage:"auto (webhooks are sent as they happen) or manual (each waits until POST /_sandbox/microsoft/webhooks/{id}/fire or /drop)"`
 }
 
 // Profiles of the fulfillment API (microsoft.profile).
 const (
 	ProfileDocs     = "docs"
 	ProfileObserved = "observed"
+)
+
+// Webhook modes (microsoft.webhook.mode).
+const (
+	WebhookAuto   = "auto"
+	WebhookManual = "manual"
 )
 
 // DefaultSettings are the settings the sandbox starts with.
@@ -68,6 +78,7 @@ func DefaultSettings() Settings {
 			Attempts:      500,
 			RetryInterval: 8 * time.Hour / 500,
 			Timeout:       10 * time.Second,
+			Mode:          WebhookAuto,
 		},
 	}
 }
@@ -77,6 +88,9 @@ func (s Settings) Validate() error {
 	var errs []error
 	if s.Profile != ProfileDocs && s.Profile != ProfileObserved {
 		errs = append(errs, fmt.Errorf("microsoft.profile: %q is not one of [%s %s]", s.Profile, ProfileDocs, ProfileObserved))
+	}
+	if s.Webhook.Mode != WebhookAuto && s.Webhook.Mode != WebhookManual {
+		errs = append(errs, fmt.Errorf("microsoft.webhook.mode: %q is not one of [%s %s]", s.Webhook.Mode, WebhookAuto, WebhookManual))
 	}
 	for _, d := range []struct {
 		name     string

@@ -149,7 +149,17 @@ func (s *outboundSender) send(w webhook) {
 	s.dispatcher.Schedule(outbound.Message{
 		ID: w.id, Event: string(w.action), Subject: w.subscriptionID,
 		URL: resolveURL(s.m.opts.baseURL, pub.WebhookURL), Body: w.body,
-	}, s.m.opts.plan(w.subscriptionID, string(w.action)))
+	}, s.planFor(w))
+}
+
+// planFor is the webhook's outbound plan: the configured hook's, held
+// until fired in manual mode.
+func (s *outboundSender) planFor(w webhook) outbound.Plan {
+	plan := s.m.opts.plan(w.subscriptionID, string(w.action))
+	if s.m.settings.Webhook.Mode == WebhookManual && !plan.Drop.On() {
+		plan.Hold = outbound.Cause{Why: "microsoft.webhook.mode is manual"}
+	}
+	return plan
 }
 
 func (s *outboundSender) lookup(id string) (webhook, bool) {
