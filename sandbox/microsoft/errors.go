@@ -18,7 +18,9 @@ type Code string
 
 // The fulfillment API's error codes.
 const (
-	CodeBadRequest            Code = "BadRequest"
+	CodeBadRequest Code = "BadRequest"
+	// CodeBadArgument is the metering service's 400 (docs/microsoft.md §10).
+	CodeBadArgument           Code = "BadArgument"
 	CodeAPIVersionUnspecified Code = "ApiVersionUnspecified"
 	CodeUnsupportedAPIVersion Code = "UnsupportedApiVersion"
 	CodeHeaderNotPresent      Code = "HeaderNotPresent"
@@ -46,6 +48,7 @@ const (
 // statusOf is the one place that maps a code to an HTTP status.
 var statusOf = map[Code]int{
 	CodeBadRequest:               http.StatusBadRequest,
+	CodeBadArgument:              http.StatusBadRequest,
 	CodeAPIVersionUnspecified:    http.StatusBadRequest,
 	CodeUnsupportedAPIVersion:    http.StatusBadRequest,
 	CodeHeaderNotPresent:         http.StatusBadRequest,

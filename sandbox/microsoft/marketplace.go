@@ -70,6 +70,7 @@ type Marketplace struct {
 	tokens     *tokenStore
 	webhooks   *deliveryLog
 	received   *receivedLog
+	meters     *meterStore
 	sender     sender
 	// secret signs continuation tokens.
 	secret [32]byte
@@ -147,6 +148,7 @@ func New(s Settings, fx fixtures.Microsoft, clk *clock.Clock, opts ...Option) (*
 		tokens:     newTokenStore(),
 		webhooks:   newDeliveryLog(),
 		received:   newReceivedLog(),
+		meters:     newMeterStore(),
 	}
 	_, _ = rand.Read(m.secret[:])
 	m.sender = newOutboundSender(m)
@@ -166,6 +168,7 @@ func (m *Marketplace) Reset() {
 	m.publishers.reset()
 	m.webhooks.reset()
 	m.received.reset()
+	m.meters.reset()
 	m.sender.reset()
 }
 

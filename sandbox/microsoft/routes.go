@@ -28,6 +28,11 @@ func (m *Marketplace) Routes(r *mux.Router) {
 	r.Handle(one+"/operations/{operationId}", m.api(m.getOperation)).Methods(http.MethodGet)
 	r.Handle(one+"/operations/{operationId}", m.api(m.patchOperation)).Methods(http.MethodPatch)
 
+	// The metering service (docs/microsoft.md §7).
+	r.Handle("/api/usageEvent", m.api(m.postUsageEvent)).Methods(http.MethodPost)
+	r.Handle("/api/batchUsageEvent", m.api(m.postBatchUsageEvent)).Methods(http.MethodPost)
+	r.Handle("/api/usageEvents", m.api(m.listUsageEvents)).Methods(http.MethodGet)
+
 	if m.opts.issuer != nil {
 		m.opts.issuer.Routes(r)
 	}

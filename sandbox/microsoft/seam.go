@@ -17,7 +17,9 @@ import (
 // Owns reports whether r is this marketplace's partner-facing traffic:
 // the fulfillment API, and the token service's paths when one is mounted.
 func (m *Marketplace) Owns(r *http.Request) bool {
-	if strings.HasPrefix(r.URL.Path, fulfillmentPrefix) || r.URL.Path == "/api/saas" {
+	switch p := r.URL.Path; {
+	case strings.HasPrefix(p, fulfillmentPrefix) || p == "/api/saas",
+		p == "/api/usageEvent" || p == "/api/batchUsageEvent" || p == "/api/usageEvents":
 		return true
 	}
 	return m.opts.issuer != nil && m.opts.issuer.Owns(r)
