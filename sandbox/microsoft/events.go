@@ -52,7 +52,9 @@ func (m *Marketplace) event(r *http.Request) (any, error) {
 		drop := m.unsubscribeDropsQuantity()
 		op, err = m.notify(s, action, func(x *subscription.Subscription) error { return x.Unsubscribe(drop) }, true)
 	case subscription.ActionRenew:
-		op, err = m.notify(s, action, func(x *subscription.Subscription) error { return x.Renew() }, true)
+		// A Renew event renews now: the new term starts today.
+		now := m.now()
+		op, err = m.notify(s, action, func(x *subscription.Subscription) error { return x.Renew(now) }, true)
 	}
 	if err != nil {
 		return nil, eventError(err)

@@ -91,11 +91,9 @@ func (m *Marketplace) activate(w http.ResponseWriter, r *http.Request, c caller)
 		}
 		a.PlanID = plan
 	}
-	after, err := m.activateSubscription(s.ID, a)
-	if err != nil {
+	if err := m.activateSubscription(s.ID, a); err != nil {
 		return m.refusalError(err, "activate")
 	}
-	_ = after
 	w.WriteHeader(http.StatusOK)
 	return nil
 }

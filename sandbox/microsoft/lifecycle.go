@@ -14,18 +14,18 @@ import (
 
 // activateSubscription activates and sets the timers of the first term
 // and of a free trial.
-func (m *Marketplace) activateSubscription(id string, a subscription.Activation) (subscription.Subscription, error) {
+func (m *Marketplace) activateSubscription(id string, a subscription.Activation) error {
 	now := m.now()
 	_, after, err := m.subs.Update(id, func(s *subscription.Subscription) error { return s.Activate(a, now) },
 		subscription.Event{At: now, Kind: "activate", Detail: "activated"})
 	if err != nil {
-		return after, err
+		return err
 	}
 	if !after.TrialEnds().IsZero() {
 		m.scheduleTrialEnd(after)
 	}
 	m.scheduleTermEnd(after)
-	return after, nil
+	return nil
 }
 
 func (m *Marketplace) at(t time.Time, name string, job func()) {
@@ -46,7 +46,7 @@ func (m *Marketplace) termEnded(id string, over time.Time) {
 		return
 	}
 	if s.AutoRenew {
-		m.notify(s, subscription.ActionRenew, func(x *subscription.Subscription) error { return x.Renew() }, false)
+		m.notify(s, subscription.ActionRenew, func(x *subscription.Subscription) error { return x.Renew(over) }, false)
 		return
 	}
 	drop := m.unsubscribeDropsQuantity()

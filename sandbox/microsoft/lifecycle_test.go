@@ -213,3 +213,22 @@ func TestEventsInAWrongStateAre409(t *testing.T) {
 		}
 	})
 }
+
+// TestRenewEvent renews now: the new term starts today, with a Renew
+// webhook, and the old term's end does nothing.
+func TestRenewEvent(t *testing.T) {
+	e := newEnv(t)
+	id := e.subscribed("basic", nil)
+	e.advance(10 * day)
+	if r := e.event(id, map[string]any{"action": "Renew"}); r.status != http.StatusAccepted {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	term := e.sub(id)["term"].(map[string]any)
+	if term["startDate"] != "2026-03-17T00:00:00Z" || term["endDate"] != "2026-04-16T00:00:00Z" {
+		t.Fatalf("%v", term)
+	}
+	e.advance(25 * day)
+	if n := len(e.webhooks(id)); n != 1 {
+		t.Fatalf("%d webhooks: the old term end renewed again", n)
+	}
+}

@@ -47,7 +47,7 @@ func TestStateMachine(t *testing.T) {
 		"suspend":     func(s *Subscription) error { return s.Suspend(now) },
 		"reinstate":   func(s *Subscription) error { return s.Reinstate() },
 		"unsubscribe": func(s *Subscription) error { return s.Unsubscribe(false) },
-		"renew":       func(s *Subscription) error { return s.Renew() },
+		"renew":       func(s *Subscription) error { return s.Renew(now) },
 	}
 	allowed := map[Status]map[string]Status{
 		PendingFulfillmentStart: {"activate": Subscribed, "unsubscribe": Unsubscribed},
@@ -94,7 +94,7 @@ func TestStoreConcurrency(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			_, _, _ = st.Notify("s", Operation{ID: fmt.Sprint("n", i), Action: ActionRenew}, func(x *Subscription) error { return x.Renew() }, true)
+			_, _, _ = st.Notify("s", Operation{ID: fmt.Sprint("n", i), Action: ActionRenew}, func(x *Subscription) error { return x.Renew(now) }, true)
 		}()
 		go func() {
 			defer wg.Done()

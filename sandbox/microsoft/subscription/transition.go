@@ -82,13 +82,14 @@ func (s *Subscription) Unsubscribe(dropQuantity bool) error {
 	return nil
 }
 
-// Renew starts the next term the day after the current one ends; only a
-// Subscribed subscription renews (a Suspended one waits for the 30-day rule).
-func (s *Subscription) Renew() error {
+// Renew starts the next term on from's day: at term end the day after the
+// current term's last, for a Renew event today. Only a Subscribed
+// subscription renews (a Suspended one waits for the 30-day rule).
+func (s *Subscription) Renew(from time.Time) error {
 	if s.SaasSubscriptionStatus != Subscribed || s.Term.EndDate == nil {
 		return Refuse(WrongState, "Only a Subscribed subscription can be renewed; %s is %s.", s.ID, s.SaasSubscriptionStatus)
 	}
-	term, err := termFrom(s.TermOver(), s.Term.TermUnit)
+	term, err := termFrom(from, s.Term.TermUnit)
 	if err != nil {
 		return Refuse(Invalid, "%v", err)
 	}
