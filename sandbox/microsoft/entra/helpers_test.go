@@ -37,7 +37,7 @@ var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // env is an issuer behind an httptest server, on a frozen clock.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *clock.Clock
 	issuer *Issuer
 	srv    *httptest.Server
@@ -45,7 +45,7 @@ type env struct {
 
 // newEnv starts an issuer with settings s (defaults when zero) and wires
 // its envelope into the router's 404 and 405, as the marketplace will.
-func newEnv(t *testing.T, s *Settings) *env {
+func newEnv(t testing.TB, s *Settings) *env {
 	t.Helper()
 	settings := DefaultSettings()
 	if s != nil {
