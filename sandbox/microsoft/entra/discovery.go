@@ -209,9 +209,12 @@ type instanceAlias struct {
 	Aliases          []string `json:"aliases"`
 }
 
-// instance answers GET /common/discovery/instance, which MSAL calls for an
-// authority host it does not know (unless instance discovery is turned
-// off): ?authorization_endpoint=<base>/<tenant>/oauth2/v2.0/authorize.
+// instance answers GET /common/discovery/instance
+// ?authorization_endpoint=<base>/<tenant>/oauth2/v2.0/authorize, MSAL's
+// instance discovery, for clients that ask the authority host itself.
+// MSAL Go (and so azidentity) asks Microsoft's global host about any host
+// it does not know, so against the sandbox it needs
+// DisableInstanceDiscovery (tested in azidentity_test.go).
 func (i *Issuer) instance(w http.ResponseWriter, r *http.Request) {
 	endpoint := r.URL.Query().Get("authorization_endpoint")
 	if endpoint == "" {
