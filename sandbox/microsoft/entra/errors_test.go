@@ -74,6 +74,7 @@ var errorCases = []errorCase{
 	{name: "GET on the token endpoint", method: http.MethodGet, path: v2Path, code: CodeMethodNotAllowed, oauth: "invalid_request", status: 405, contains: "only accepts POST"},
 	{name: "unknown Entra path", method: http.MethodGet, path: "/" + tenantA + "/oauth2/v2.0/authorize", code: CodeNotFound, oauth: "invalid_request", status: 404},
 	{name: "discovery of an unknown tenant", method: http.MethodGet, path: "/12345678-1234-4234-8234-123456789012/v2.0/.well-known/openid-configuration", code: CodeUnknownTenantMetadata, oauth: "invalid_tenant", status: 400},
+	{name: "v1 discovery of a domain", method: http.MethodGet, path: "/contoso.com/.well-known/openid-configuration", code: CodeUnknownTenantMetadata, oauth: "invalid_tenant", status: 400, contains: "Tenant 'contoso.com' not found"},
 	{name: "keys of a malformed tenant", method: http.MethodGet, path: "/bad!tenant/discovery/v2.0/keys", code: CodeBadTenantName, oauth: "invalid_request", status: 400},
 }
 

@@ -13,11 +13,11 @@ import (
 func (i *Issuer) Routes(r *mux.Router) {
 	r.HandleFunc("/{tenant}/oauth2/token", i.token(version1)).Methods(http.MethodPost)
 	r.HandleFunc("/{tenant}/oauth2/v2.0/token", i.token(version2)).Methods(http.MethodPost)
-	r.HandleFunc("/{tenant}/.well-known/openid-configuration", i.discoveryV1).Methods(http.MethodGet)
-	r.HandleFunc("/{tenant}/v2.0/.well-known/openid-configuration", i.discoveryV2).Methods(http.MethodGet)
-	r.HandleFunc("/{tenant}/discovery/keys", i.keys(version1)).Methods(http.MethodGet)
-	r.HandleFunc("/{tenant}/discovery/v2.0/keys", i.keys(version2)).Methods(http.MethodGet)
-	r.HandleFunc("/common/discovery/instance", i.instance).Methods(http.MethodGet)
+	r.HandleFunc("/{tenant}/.well-known/openid-configuration", i.discoveryV1).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{tenant}/v2.0/.well-known/openid-configuration", i.discoveryV2).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{tenant}/discovery/keys", i.keys(version1)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{tenant}/discovery/v2.0/keys", i.keys(version2)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/common/discovery/instance", i.instance).Methods(http.MethodGet, http.MethodHead)
 }
 
 // entraSections are the second path segments of Entra's endpoints

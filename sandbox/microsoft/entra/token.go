@@ -213,12 +213,12 @@ func (i *Issuer) token(version string) http.HandlerFunc {
 			i.writeError(w, r, err)
 			return
 		}
-		tok, err := i.issue(grant{app: app, version: version, resource: FulfillmentResource, base: requestBase(r)})
+		tok, err := i.issue(grant{app: app, version: version, base: requestBase(r)})
 		if err != nil {
 			i.writeError(w, r, err)
 			return
 		}
-		_, _ = traceIDs(w, r)
+		_, _ = traceIDs(w, r) // x-ms-request-id and the client-request-id echo, as on errors
 		secs := int64(tok.lifetime.Seconds())
 		if version == version1 {
 			writeJSON(w, http.StatusOK, tokenV1{

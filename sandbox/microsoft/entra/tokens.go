@@ -50,9 +50,7 @@ const backdate = 5 * time.Minute
 type grant struct {
 	app     App
 	version string
-	// resource is the v1 resource as sent (Entra puts it in aud as given).
-	resource string
-	base     string
+	base    string
 }
 
 // issued is a signed token and its timing.
@@ -63,9 +61,11 @@ type issued struct {
 	lifetime  time.Duration
 }
 
-// issue signs an access token for g. aud is the resource as sent on v1
-// and the app id on v2 (Entra's v2 tokens always carry the resource's
-// app id); iss follows the endpoint (see issuerV1).
+// issue signs an access token for g. aud is the fulfillment API's app id
+// on both versions: Entra's v1 tokens carry the resource as requested,
+// and the only resource accepted here is that id (its canonical
+// lower-case form); v2 tokens always carry the resource's app id. iss
+// follows the endpoint (see issuerV1).
 func (i *Issuer) issue(g grant) (issued, error) {
 	now := i.clock.Now().Truncate(time.Second)
 	life := i.settings.TokenLifetime
@@ -76,7 +76,7 @@ func (i *Issuer) issue(g grant) (issued, error) {
 	}
 	c.Sub = c.Oid
 	if g.version == version1 {
-		c.Aud, c.Iss = g.resource, issuerV1(g.base, g.app.TenantID)
+		c.Aud, c.Iss = FulfillmentResource, issuerV1(g.base, g.app.TenantID)
 		c.AppID, c.AppIDAcr, c.IdP = g.app.ClientID, "1", c.Iss
 	} else {
 		c.Aud, c.Iss = FulfillmentResource, issuerV2(g.base, g.app.TenantID)
@@ -113,8 +113,10 @@ func newUTI() string {
 // the publisher's app id, tid the publisher's tenant, appid and azp the
 // fulfillment API's app id, iss the v2 issuer of the publisher's tenant
 // on the base URL given by WithBaseURL, so the publisher verifies it
-// against that tenant's discovery document. It lives
-// entra.webhook_token_lifetime on the sandbox clock.
+// against that tenant's discovery document. appidacr / azpacr are "2"
+// (Entra's value for a client that authenticated with a certificate, as
+// Microsoft's own services do). It lives entra.webhook_token_lifetime on
+// the sandbox clock.
 func (i *Issuer) SignWebhook(tenantID, audience string) (string, error) {
 	tenantID, audience = normalizeID(tenantID), normalizeID(audience)
 	if tenantID == "" || audience == "" {

@@ -19,7 +19,9 @@ func TestAuthenticateV1AndV2(t *testing.T) {
 	a := e.postForm(v1Path, v1Form(), nil)
 	for name, tok := range map[string]string{"v1": a.body["access_token"].(string), "v2": e.tokenV2()} {
 		t.Run(name, func(t *testing.T) {
-			p, err := e.issuer.Authenticate(bearer(tok))
+			r := bearer(tok)
+			r.Header.Set("Authorization", "bearer "+tok) // the scheme in any case
+			p, err := e.issuer.Authenticate(r)
 			if err != nil {
 				t.Fatalf("Authenticate: %v", err)
 			}
