@@ -92,43 +92,65 @@ func objectID(tenantID, clientID string) string {
 // is worthless).
 const signatureLength = 342
 
-// maxRemembered bounds the signatures kept for masking: the oldest are
-// forgotten first (about 1.4 MB at most).
+// maxRemembered bounds the signatures kept for masking (about 1.4 MB at
+// most); the oldest are forgotten first.
 const maxRemembered = 4096
 
 // issuedSignatures remembers the signatures of recently issued tokens.
-type issuedSignatures struct {
-	// mu guards the fields below it.
-	mu    sync.Mutex
-	set   map[string]bool
-	order []string // ring of set's members, oldest at next
-	next  int
-}
+type issuedSignatures struct{ recent recent[struct{}] }
 
 func (s *issuedSignatures) add(token string) {
-	sig := token[strings.LastIndexByte(token, '.')+1:]
-	if len(sig) != signatureLength {
-		return
+	if sig := token[strings.LastIndexByte(token, '.')+1:]; len(sig) == signatureLength {
+		s.recent.put(sig, struct{}{}, maxRemembered)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.set == nil {
-		s.set = make(map[string]bool)
-	}
-	if len(s.order) < maxRemembered {
-		s.order = append(s.order, sig)
-	} else {
-		delete(s.set, s.order[s.next])
-		s.order[s.next] = sig
-		s.next = (s.next + 1) % maxRemembered
-	}
-	s.set[sig] = true
 }
 
 func (s *issuedSignatures) has(sig string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.set[sig]
+	_, ok := s.recent.get(sig)
+	return ok
+}
+
+// recent is a map bounded by a ring: beyond its limit, each new key
+// forgets the oldest.
+type recent[V any] struct {
+	// mu guards the fields below it.
+	mu    sync.Mutex
+	items map[string]V
+	order []string // ring of the keys, oldest at next once full
+	next  int
+}
+
+func (c *recent[V]) put(key string, v V, limit int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.items == nil {
+		c.items = make(map[string]V)
+	}
+	if _, ok := c.items[key]; ok {
+		c.items[key] = v
+		return
+	}
+	if len(c.order) < limit {
+		c.order = append(c.order, key)
+	} else {
+		delete(c.items, c.order[c.next])
+		c.order[c.next] = key
+		c.next = (c.next + 1) % limit
+	}
+	c.items[key] = v
+}
+
+func (c *recent[V]) get(key string) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.items[key]
+	return v, ok
+}
+
+func (c *recent[V]) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.items)
 }
 
 // SetApps replaces the registered apps (when the fixtures are restored or

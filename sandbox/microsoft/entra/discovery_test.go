@@ -190,7 +190,7 @@ func TestIssuedSignaturesBounded(t *testing.T) {
 	for n := range maxRemembered + 10 {
 		s.add("h.p." + sig(n))
 	}
-	if s.has(sig(0)) || !s.has(sig(maxRemembered+9)) || len(s.set) != maxRemembered {
-		t.Errorf("set holds %d; oldest kept %v", len(s.set), s.has(sig(0)))
+	if s.has(sig(0)) || !s.has(sig(maxRemembered+9)) || s.recent.len() != maxRemembered {
+		t.Errorf("set holds %d; oldest kept %v", s.recent.len(), s.has(sig(0)))
 	}
 }

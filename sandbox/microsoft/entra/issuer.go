@@ -41,6 +41,8 @@ type Issuer struct {
 	signer   jose.Signer
 	apps     registry
 	issued   issuedSignatures
+	// verifiedTokens caches the claims of tokens whose signature checked.
+	verifiedTokens recent[tokenClaims]
 }
 
 // Option configures an Issuer.

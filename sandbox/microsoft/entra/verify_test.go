@@ -33,7 +33,8 @@ func TestAuthenticateV1AndV2(t *testing.T) {
 }
 
 // The token expires with the sandbox clock: valid until exp, refused from
-// exp on; entra.clock_skew stretches that.
+// exp on, also once its signature is cached; entra.clock_skew stretches
+// that.
 func TestAuthenticateExpiry(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -53,6 +54,9 @@ func TestAuthenticateExpiry(t *testing.T) {
 			s.ClockSkew = tc.skew
 			e := newEnv(t, &s)
 			tok := e.tokenV2()
+			if _, err := e.issuer.Authenticate(bearer(tok)); err != nil {
+				t.Fatalf("fresh token refused: %v", err) // and now remembered as verified
+			}
 			e.clock.Advance(t.Context(), tc.advance)
 			if _, err := e.issuer.Authenticate(bearer(tok)); !errors.Is(err, tc.want) && !(tc.want == nil && err == nil) {
 				t.Errorf("Authenticate after %s: %v, want %v", tc.advance, err, tc.want)
