@@ -55,6 +55,9 @@ const (
 	// CodeInvalidParameter: a parameter given twice, credentials that
 	// disagree, a body that cannot be decoded: AADSTS90100, 400.
 	CodeInvalidParameter Code = "invalid_parameter"
+	// CodeResourceOnV2: the v1 parameter resource sent to the v2 endpoint:
+	// AADSTS901002, 400.
+	CodeResourceOnV2 Code = "resource_on_v2"
 	// CodeBodyTooLarge: a body over entra.max_body_bytes: 413 (a sandbox
 	// decision; Entra's front door refuses huge bodies without an AADSTS
 	// text anyone has published), numbered AADSTS90015 like Entra's
@@ -95,6 +98,7 @@ var codeTable = map[Code]codeInfo{
 	CodeInvalidResource:       {http.StatusBadRequest, "invalid_resource", 500011},
 	CodeInvalidScope:          {http.StatusBadRequest, "invalid_scope", 70011},
 	CodeInvalidParameter:      {http.StatusBadRequest, "invalid_request", 90100},
+	CodeResourceOnV2:          {http.StatusBadRequest, "invalid_request", 901002},
 	CodeBodyTooLarge:          {http.StatusRequestEntityTooLarge, "invalid_request", 90015},
 	CodeMethodNotAllowed:      {http.StatusMethodNotAllowed, "invalid_request", 900561},
 	CodeNotFound:              {http.StatusNotFound, "invalid_request", 90056},

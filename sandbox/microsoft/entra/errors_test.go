@@ -67,7 +67,7 @@ var errorCases = []errorCase{
 	{name: "v2 scope without .default", path: v2Path, form: with(v2Form(), "scope", FulfillmentResource+"/user_impersonation"), code: CodeInvalidScope, oauth: "invalid_scope", status: 400, contains: "/.default"},
 	{name: "v2 scope of OpenID extras only", path: v2Path, form: with(v2Form(), "scope", "openid profile offline_access"), code: CodeInvalidScope, oauth: "invalid_scope", status: 400},
 	{name: "v2 scope with .default twice", path: v2Path, form: with(v2Form(), "scope", FulfillmentResource+"/.default "+FulfillmentResource+"/.default"), code: CodeInvalidScope, oauth: "invalid_scope", status: 400},
-	{name: "v2 given the v1 resource", path: v2Path, form: with(v2Form(), "resource", FulfillmentResource), code: CodeInvalidParameter, oauth: "invalid_request", status: 400, contains: "'resource' request parameter is not supported"},
+	{name: "v2 given the v1 resource", path: v2Path, form: with(v2Form(), "resource", FulfillmentResource), code: CodeResourceOnV2, oauth: "invalid_request", status: 400, contains: "'resource' request parameter is not supported"},
 	{name: "repeated parameter", path: v2Path, body: v2Form().Encode() + "&client_id=" + appA, ctype: "application/x-www-form-urlencoded", code: CodeInvalidParameter, oauth: "invalid_request", status: 400, contains: "'client_id' is given more than once"},
 	{name: "bad escape", path: v2Path, body: "grant_type=client%ZZcredentials", ctype: "application/x-www-form-urlencoded", code: CodeInvalidParameter, oauth: "invalid_request", status: 400},
 	{name: "oversized body", path: v2Path, body: "grant_type=client_credentials&pad=" + strings.Repeat("x", 70<<10), ctype: "application/x-www-form-urlencoded", code: CodeBodyTooLarge, oauth: "invalid_request", status: 413},

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 )
 
 // reservedTenants are the tenant aliases Entra accepts for user sign-in
@@ -120,7 +122,7 @@ func checkTarget(f form, version, tenant string) error {
 	}
 	if f["resource"] != "" {
 		// Entra's v2 endpoint refuses the v1 parameter by name.
-		return newError(CodeInvalidParameter, "The 'resource' request parameter is not supported. Use 'scope' with '%s/.default'.", FulfillmentResource)
+		return newError(CodeResourceOnV2, "The 'resource' request parameter is not supported. Use 'scope' with '%s/.default'.", FulfillmentResource)
 	}
 	if f["scope"] == "" {
 		return missing("scope")
@@ -213,6 +215,7 @@ func (i *Issuer) token(version string) http.HandlerFunc {
 			i.writeError(w, r, err)
 			return
 		}
+		journal.Identify(w, app.PublisherID, app.ClientID)
 		tok, err := i.issue(grant{app: app, version: version, base: requestBase(r)})
 		if err != nil {
 			i.writeError(w, r, err)
