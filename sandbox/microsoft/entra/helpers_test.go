@@ -39,6 +39,7 @@ var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 type env struct {
 	t      testing.TB
 	clock  *clock.Clock
+	wall   *clock.Clock // stands for the wall clock: frozen too
 	issuer *Issuer
 	srv    *httptest.Server
 }
@@ -53,11 +54,11 @@ func newEnv(t testing.TB, s *Settings) *env {
 	}
 	clk := clock.New(clock.WithFrozen(start))
 	r := mux.NewRouter()
-	e := &env{t: t, clock: clk}
+	e := &env{t: t, clock: clk, wall: clock.New(clock.WithFrozen(start))}
 	srv := httptest.NewUnstartedServer(r)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	iss, err := New(settings, clk, testApps, WithBaseURL(srv.URL))
+	iss, err := New(settings, clk, testApps, WithBaseURL(srv.URL), WithWallClock(e.wall.Now))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -7,8 +7,10 @@
 // signing each webhook sent to a publisher (SignWebhook). See
 // docs/microsoft.md §2.
 //
-// Tokens are RS256 JWTs signed with the sandbox's own key and timed on the
-// sandbox clock, so advancing the clock expires them.
+// Tokens are RS256 JWTs signed with the sandbox's own key. Access tokens
+// are timed on the sandbox clock by default, so advancing it expires
+// them; webhook JWTs on the wall clock, which the publisher's verifier
+// reads (entra.token_clock, entra.webhook_token_clock).
 package entra
 
 import (
@@ -18,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -35,12 +38,16 @@ const FulfillmentResource = "20e940b3-4c77-4b0b-9a53-9e16a1b010a7"
 type Issuer struct {
 	settings Settings
 	clock    *clock.Clock
-	logger   *slog.Logger
-	baseURL  string
-	key      *signingKey
-	signer   jose.Signer
-	apps     registry
-	issued   issuedSignatures
+	wall     func() time.Time
+	// accessNow and webhookNow time access tokens and webhook JWTs, on
+	// the clocks entra.token_clock and entra.webhook_token_clock name.
+	accessNow, webhookNow func() time.Time
+	logger                *slog.Logger
+	baseURL               string
+	key                   *signingKey
+	signer                jose.Signer
+	apps                  registry
+	issued                issuedSignatures
 	// verifiedTokens caches the claims of tokens whose signature checked.
 	verifiedTokens recent[tokenClaims]
 }
@@ -53,6 +60,13 @@ type Option func(*Issuer)
 // JWTs. Handlers use the base URL of each request instead.
 func WithBaseURL(url string) Option {
 	return func(i *Issuer) { i.baseURL = strings.TrimRight(url, "/") }
+}
+
+// WithWallClock replaces the wall clock of entra.token_clock and
+// entra.webhook_token_clock "wall" (default: time.Now); tests inject
+// their own.
+func WithWallClock(now func() time.Time) Option {
+	return func(i *Issuer) { i.wall = now }
 }
 
 // WithLogger sets where unexpected errors are logged (default: nowhere).
@@ -84,6 +98,7 @@ func New(settings Settings, clk *clock.Clock, apps []App, opts ...Option) (*Issu
 	i := &Issuer{
 		settings: settings,
 		clock:    clk,
+		wall:     time.Now,
 		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		baseURL:  "http://localhost",
 		key:      key,
@@ -92,8 +107,18 @@ func New(settings Settings, clk *clock.Clock, apps []App, opts ...Option) (*Issu
 	for _, opt := range opts {
 		opt(i)
 	}
+	i.accessNow, i.webhookNow = i.clockNamed(settings.TokenClock), i.clockNamed(settings.WebhookTokenClock)
 	i.apps.set(apps)
 	return i, nil
+}
+
+// clockNamed is the time source a clock setting names.
+func (i *Issuer) clockNamed(name string) func() time.Time {
+	if name == ClockWall {
+		wall := i.wall
+		return func() time.Time { return wall().UTC() }
+	}
+	return i.clock.Now
 }
 
 // KeyID is the kid of the signing key: the RFC 7638 thumbprint of its

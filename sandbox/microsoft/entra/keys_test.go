@@ -113,9 +113,9 @@ func TestSettingsValidate(t *testing.T) {
 	if err := DefaultSettings().Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-	s := Settings{TokenLifetime: -1, WebhookTokenLifetime: 0, ClockSkew: -1, MaxBodyBytes: 10}
+	s := Settings{TokenLifetime: -1, WebhookTokenLifetime: 0, ClockSkew: -1, MaxBodyBytes: 10, TokenClock: "moon"}
 	err := s.Validate()
-	for _, name := range []string{"token_lifetime", "webhook_token_lifetime", "clock_skew", "max_body_bytes"} {
+	for _, name := range []string{"token_lifetime", "webhook_token_lifetime", "clock_skew", "max_body_bytes", "token_clock", "webhook_token_clock"} {
 		if err == nil || !strings.Contains(err.Error(), "microsoft.entra."+name) {
 			t.Errorf("Validate: %v, want %s named", err, name)
 		}

@@ -1,9 +1,14 @@
 package entra
 
 import (
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/gorilla/mux"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 )
 
 // A stock OIDC verifier (coreos/go-oidc) discovers the tenant's issuer
@@ -45,5 +50,33 @@ func TestStockOIDCVerifier(t *testing.T) {
 				t.Error("verified for another audience")
 			}
 		})
+	}
+}
+
+// A publisher's receiver with a stock verifier left on its own wall clock
+// still accepts webhook JWTs after the sandbox clock has moved a month
+// ahead (entra.webhook_token_clock defaults to wall).
+func TestStockVerifierAfterClockAdvance(t *testing.T) {
+	clk := clock.New(clock.WithFrozen(time.Now()))
+	r := mux.NewRouter()
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	iss, err := New(DefaultSettings(), clk, testApps, WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss.Routes(r)
+	clk.Advance(t.Context(), 30*24*time.Hour)
+	tok, err := iss.SignWebhook(tenantA, appA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := oidc.ClientContext(t.Context(), srv.Client())
+	provider, err := oidc.NewProvider(ctx, srv.URL+"/"+tenantA+"/v2.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.Verifier(&oidc.Config{ClientID: appA}).Verify(ctx, tok); err != nil {
+		t.Errorf("stock verifier on the wall clock: %v", err)
 	}
 }

@@ -67,7 +67,7 @@ type issued struct {
 // lower-case form); v2 tokens always carry the resource's app id. iss
 // follows the endpoint (see issuerV1).
 func (i *Issuer) issue(g grant) (issued, error) {
-	now := i.clock.Now().Truncate(time.Second)
+	now := i.accessNow().Truncate(time.Second)
 	life := i.settings.TokenLifetime
 	c := claims{
 		Iat: now.Add(-backdate).Unix(), Nbf: now.Add(-backdate).Unix(), Exp: now.Add(life).Unix(),
@@ -116,13 +116,13 @@ func newUTI() string {
 // against that tenant's discovery document. appidacr / azpacr are "2"
 // (Entra's value for a client that authenticated with a certificate, as
 // Microsoft's own services do). It lives entra.webhook_token_lifetime on
-// the sandbox clock.
+// the clock entra.webhook_token_clock names (the wall clock by default).
 func (i *Issuer) SignWebhook(tenantID, audience string) (string, error) {
 	tenantID, audience = normalizeID(tenantID), normalizeID(audience)
 	if tenantID == "" || audience == "" {
 		return "", fmt.Errorf("entra: a webhook JWT needs a tenant and an audience")
 	}
-	now := i.clock.Now().Truncate(time.Second)
+	now := i.webhookNow().Truncate(time.Second)
 	c := claims{
 		Aud: audience, Iss: issuerV2(i.baseURL, tenantID),
 		Iat: now.Add(-backdate).Unix(), Nbf: now.Add(-backdate).Unix(),

@@ -66,7 +66,8 @@ func (c tokenClaims) client() string {
 // RS256 JWT signed with the sandbox's key, aud the fulfillment API (as a
 // v1 or v2 token carries it), iss of the v1 or v2 shape for its tid (the
 // host is not compared: the sandbox answers under several names), exp and
-// nbf on the sandbox clock with entra.clock_skew, and tid + appid / azp of
+// nbf on the clock of entra.token_clock with entra.clock_skew, and tid +
+// appid / azp of
 // a registered app.
 func (i *Issuer) Authenticate(r *http.Request) (Principal, error) {
 	scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
@@ -74,7 +75,7 @@ func (i *Issuer) Authenticate(r *http.Request) (Principal, error) {
 	if !strings.EqualFold(scheme, "bearer") || token == "" {
 		return Principal{}, ErrNoToken
 	}
-	c, err := i.verified(token)
+	c, err := i.verified(token, i.accessNow)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -98,9 +99,9 @@ func (i *Issuer) Authenticate(r *http.Request) (Principal, error) {
 // publisher would (the sandbox's sample receiver uses it): signed by the
 // sandbox, iss the v2 issuer of tenantID, tid tenantID, aud audience (the
 // publisher's app id), appid / azp the fulfillment API, and in date on the
-// sandbox clock.
+// clock of entra.webhook_token_clock.
 func (i *Issuer) VerifyWebhook(token, tenantID, audience string) error {
-	c, err := i.verified(strings.TrimSpace(token))
+	c, err := i.verified(strings.TrimSpace(token), i.webhookNow)
 	if err != nil {
 		return err
 	}
@@ -124,11 +125,11 @@ func (i *Issuer) VerifyWebhook(token, tenantID, audience string) error {
 const maxVerified = 4096
 
 // verified returns the claims of token once its algorithm and signature
-// are checked, and checks its times on the sandbox clock. Verifying an
+// are checked, and checks its times on clockNow. Verifying an
 // RS256 signature costs about 100 µs, more than the rest of a fulfillment
 // call, so tokens already verified are remembered by their SHA-256; the
 // times, audience, issuer and app are checked again on every call.
-func (i *Issuer) verified(token string) (tokenClaims, error) {
+func (i *Issuer) verified(token string, clockNow func() time.Time) (tokenClaims, error) {
 	sum := sha256.Sum256([]byte(token))
 	c, ok := i.verifiedTokens.get(string(sum[:]))
 	if !ok {
@@ -141,7 +142,7 @@ func (i *Issuer) verified(token string) (tokenClaims, error) {
 	if c.Exp == nil || c.Nbf == nil {
 		return tokenClaims{}, fmt.Errorf("%w: exp and nbf are required", ErrMalformed)
 	}
-	now, skew := i.clock.Now(), i.settings.ClockSkew
+	now, skew := clockNow(), i.settings.ClockSkew
 	if exp := time.Unix(*c.Exp, 0); !now.Before(exp.Add(skew)) {
 		return tokenClaims{}, fmt.Errorf("%w: at %s (now %s)", ErrExpired, exp.UTC().Format(time.RFC3339), now.Format(time.RFC3339))
 	}

@@ -65,6 +65,24 @@ func TestAuthenticateExpiry(t *testing.T) {
 	}
 }
 
+// With entra.token_clock wall, an access token outlives a sandbox clock
+// advance, as a client caching it by the wall clock expects, and expires
+// with wall time.
+func TestTokenClockWall(t *testing.T) {
+	s := DefaultSettings()
+	s.TokenClock = ClockWall
+	e := newEnv(t, &s)
+	tok := e.tokenV2()
+	e.clock.Advance(t.Context(), 48*time.Hour)
+	if _, err := e.issuer.Authenticate(bearer(tok)); err != nil {
+		t.Errorf("after a sandbox-clock advance: %v", err)
+	}
+	e.wall.Advance(t.Context(), time.Hour)
+	if _, err := e.issuer.Authenticate(bearer(tok)); !errors.Is(err, ErrExpired) {
+		t.Errorf("after an hour of wall time: %v", err)
+	}
+}
+
 // forge signs claims with key (and alg), for tokens the issuer would never make.
 func forge(t *testing.T, alg jose.SignatureAlgorithm, key any, c any) string {
 	t.Helper()
@@ -179,8 +197,12 @@ func TestWebhookJWT(t *testing.T) {
 	if _, err := e.issuer.SignWebhook("", appB); err == nil {
 		t.Error("SignWebhook without a tenant succeeded")
 	}
-	e.clock.Advance(t.Context(), 10*time.Minute)
+	e.clock.Advance(t.Context(), 30*24*time.Hour)
+	if err := e.issuer.VerifyWebhook(tok, tenantB, appB); err != nil {
+		t.Errorf("after the sandbox clock moved 30 days: %v (webhook JWTs follow the wall clock)", err)
+	}
+	e.wall.Advance(t.Context(), 10*time.Minute)
 	if err := e.issuer.VerifyWebhook(tok, tenantB, appB); !errors.Is(err, ErrExpired) {
-		t.Errorf("after 10m: %v", err)
+		t.Errorf("after 10m of wall time: %v", err)
 	}
 }
