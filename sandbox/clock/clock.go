@@ -291,11 +291,17 @@ func (c *Clock) advance(ctx context.Context, d time.Duration, limit int) Advance
 	// In real mode the wall clock moves while jobs run, so the limit is
 	// where the clock will stand once the advance is done, recomputed each
 	// time: work a job schedules "now" still falls inside the advance.
+	// A receiver's own advance may have taken the clock past the target;
+	// whatever is due by then is due now, and this advance fires it too.
 	until := func() time.Time {
-		if c.Mode() == ModeFrozen {
-			return target
+		end := target
+		if c.Mode() != ModeFrozen {
+			end = c.wall().Add(startOffset + d)
 		}
-		return c.wall().Add(startOffset + d)
+		if now := c.Now(); now.After(end) {
+			return now
+		}
+		return end
 	}
 
 	report := AdvanceReport{Stopped: c.interrupted(ctx, l)}

@@ -64,6 +64,27 @@ func TestReceiverAdvancingTheClockDuringADelivery(t *testing.T) {
 	}
 }
 
+// TestAdvanceFiresWhatFellDueAfterTheReceiversAdvance: the receiver
+// advances the clock past the outer advance's target, then (handing the
+// delivery on) schedules work due at once; the outer advance fires it
+// before answering, not the Run loop after.
+func TestAdvanceFiresWhatFellDueAfterTheReceiversAdvance(t *testing.T) {
+	c := clock.New(clock.WithFrozen(epoch))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	var provisioned atomic.Bool
+	c.AfterFunc(2*time.Second, "callout", func(ctx context.Context) {
+		_ = c.Outside(ctx, func() {
+			c.Advance(context.Background(), time.Minute)
+			c.AfterFunc(0, "provision", func(context.Context) { provisioned.Store(true) })
+		})
+	})
+	if n := c.Advance(context.Background(), 3*time.Second); n != 2 || !provisioned.Load() {
+		t.Errorf("fired %d, provisioned %v; want 2 and the follow-up done", n, provisioned.Load())
+	}
+}
+
 // TestJobSeesItsDueTimeAroundOutsideWork: outside work alone does not move
 // the clock; the job reads its own due time before and after it.
 func TestJobSeesItsDueTimeAroundOutsideWork(t *testing.T) {
