@@ -7,7 +7,7 @@ PKGS    := ./...
 CONFORMANCE_ADDR ?= 127.0.0.1:18080
 REPORTS          ?= reports
 
-.PHONY: all build run test unit lint vet fmt-check conformance image docker-test bench load clean
+.PHONY: all build run test unit lint vet fmt-check conformance image docker-test bench load load-microsoft clean
 
 all: build
 
@@ -65,6 +65,10 @@ bench:
 ## load: wrk against the running binary beside a bare net/http handler (see BENCHMARKS.md)
 load: build
 	bash cmd/loadbench/load.sh
+
+## load-microsoft: wrk against Microsoft's fulfillment API beside a bare handler (see BENCHMARKS.md)
+load-microsoft: build
+	bash cmd/loadbench/load-microsoft.sh
 
 clean:
 	rm -rf $(BIN) reports

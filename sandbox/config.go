@@ -9,6 +9,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/tlscert"
 )
 
 // Config is the sandbox's whole configuration: one struct, loaded once from
@@ -28,6 +29,9 @@ type Config struct {
 	// that is not served are answered 404 in the sandbox's own envelope.
 	Marketplaces []string        `yaml:"marketplaces" usage:"marketplaces to serve, comma-separated: gitlab, microsoft"`
 	GitLab       gitlab.Settings `yaml:"gitlab"`
+	// TLS says whether and how the sandbox serves HTTPS (package tlscert;
+	// cmd/sandbox builds the listener from it).
+	TLS tlscert.Settings `yaml:"tls"`
 	// FaultSeed seeds every fault rule's random source (0: pick one).
 	FaultSeed    int64         `yaml:"fault_seed" usage:"seed of the fault rules' random sources (0: pick one at start; it is logged and shown by GET /_sandbox/faults)"`
 	FaultMaxHang time.Duration `yaml:"fault_max_hang" usage:"longest real time a hang fault (or a fault's latency) holds a request when the client does not give up first"`
@@ -104,6 +108,9 @@ func (c Config) Validate() error {
 	errs = append(errs, c.clockErrors()...)
 	errs = append(errs, c.marketplacesErrors()...)
 	if err := c.GitLab.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.TLS.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.Journal.Validate(); err != nil {

@@ -119,7 +119,7 @@ func TestDocsLinksStayInRepository(t *testing.T) {
 		t.Fatal(err)
 	}
 	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
-	for _, doc := range []string{"README.md", "conformance/README.md", "testcontainers/README.md", "docs/gitlab.md", "docs/style.md"} {
+	for _, doc := range []string{"README.md", "conformance/README.md", "testcontainers/README.md", "docs/gitlab.md", "docs/microsoft.md", "docs/style.md"} {
 		t.Run(doc, func(t *testing.T) {
 			for _, m := range link.FindAllStringSubmatch(readRepoFile(t, doc), -1) {
 				target := m[1]

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/tlscert"
 )
 
 // routes lists the sandbox's shared control API and mounts each
@@ -22,6 +24,9 @@ func (s *Sandbox) routes() *mux.Router {
 
 	r.Handle("/_sandbox", s.control(s.describe)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/health", http.HandlerFunc(s.health)).Methods(http.MethodGet, http.MethodHead)
+	if s.caPEM != nil {
+		r.Handle("/_sandbox/ca.pem", tlscert.CAHandler(s.caPEM)).Methods(http.MethodGet)
+	}
 	r.Handle("/_sandbox/reset", s.control(s.reset)).Methods(http.MethodPost)
 	r.Handle("/_sandbox/clock", s.control(s.readClock)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/clock/advance", s.control(s.advanceClock)).Methods(http.MethodPost)

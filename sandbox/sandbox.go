@@ -31,6 +31,7 @@ type Sandbox struct {
 	faults  *fault.Store
 	inject  *fault.Injector
 	journal *journal.Store
+	caPEM   []byte
 	router  *mux.Router
 	handler http.Handler
 	ready   atomic.Bool
@@ -44,6 +45,7 @@ type options struct {
 	fixtures *fixtures.Fixtures
 	baseURL  string
 	client   *http.Client
+	caPEM    []byte
 }
 
 // WithLogger sets the logger (default: discard).
@@ -59,6 +61,10 @@ func WithBaseURL(url string) Option { return func(o *options) { o.baseURL = url 
 // WithHTTPClient sets the client used for outbound calls (callouts).
 func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
 
+// WithCAPEM serves the certificate authority that signed the sandbox's
+// HTTPS certificate at GET /_sandbox/ca.pem, for clients to trust.
+func WithCAPEM(pem []byte) Option { return func(o *options) { o.caPEM = pem } }
+
 // New builds a sandbox from cfg. It is not ready (health answers 503) and
 // no timer fires until Run is called.
 func New(cfg Config, opts ...Option) (*Sandbox, error) {
@@ -73,7 +79,7 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	if o.fixtures != nil {
 		fx = *o.fixtures
 	}
-	s := &Sandbox{cfg: cfg, log: o.log, clock: cfg.newClock()}
+	s := &Sandbox{cfg: cfg, log: o.log, clock: cfg.newClock(), caPEM: o.caPEM}
 	for _, name := range cfg.Marketplaces {
 		m, err := catalogue[name].build(cfg, fx, s.clock, o)
 		if err != nil {

@@ -1,11 +1,13 @@
 // Command loadbench is the measuring half of `make load` (see load.sh and
 // BENCHMARKS.md). It has two jobs that a shell does badly:
 //
-//	loadbench bare --addr ADDR           serve a bare net/http handler, the baseline
+//	loadbench bare --addr ADDR [--body-bytes N]  serve a bare net/http handler, the baseline
+//	                                      (its answer N bytes long, default a GitLab status answer)
 //	loadbench startup URL -- CMD ARGS…   start CMD and print milliseconds until URL answers 200
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -29,7 +32,17 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) >= 3 && args[0] == "bare" && args[1] == "--addr" {
-		return serveBare(ctx, args[2])
+		body := bareBody
+		if len(args) == 5 && args[3] == "--body-bytes" {
+			n, err := strconv.Atoi(args[4])
+			if err != nil || n < 2 || n > 1<<20 {
+				return fmt.Errorf("--body-bytes: %q is not a size from 2 to 1048576", args[4])
+			}
+			body = append(bytes.Repeat([]byte(" "), n-1), '\n')
+			body[0] = '{'
+			body[n-2] = '}'
+		}
+		return serveBare(ctx, args[2], body)
 	}
 	if len(args) >= 4 && args[0] == "startup" && args[2] == "--" {
 		ms, err := startup(ctx, args[1], args[3:])
@@ -47,11 +60,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 var bareBody = []byte(`{"externalSubscriptionId":"load-status","subscriptionNumber":"A-S00000001","status":"Created","createdAt":"2026-11-22T05:00:00.000Z","updatedAt":"2026-11-22T05:00:00.000Z"}` + "\n")
 
 // serveBare is the baseline: the least a Go HTTP server can do per request.
-func serveBare(ctx context.Context, addr string) error {
+func serveBare(ctx context.Context, addr string, body []byte) error {
 	srv := &http.Server{Addr: addr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(bareBody)
+		_, _ = w.Write(body)
 	})}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,11 +25,19 @@ func healthcheck(ctx context.Context, args []string, env settings.Environment, s
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	url := "http://" + reachable(cfg.Addr) + "/_sandbox/health"
+	client := http.DefaultClient
+	if cfg.TLS.Enabled {
+		// A liveness probe on this host, not a check of identity: the
+		// generated CA lives only in the serving process, whose CA file
+		// this process may not know.
+		url = "https://" + strings.TrimPrefix(url, "http://")
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("unhealthy: %w", err)
 	}

@@ -34,7 +34,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var listening = regexp.MustCompile(`URL on this host: +(http://\S+)`)
+var listening = regexp.MustCompile(`URL on this host: +(https?://\S+)`)
 
 // start runs the sandbox command on a free port and returns its URL and a
 // function that stops it and returns run's error.

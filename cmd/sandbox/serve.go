@@ -19,6 +19,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/settings"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/tlscert"
 )
 
 // loader reads the sandbox's configuration. SANDBOX_PPROF_ADDR is read by
@@ -34,7 +35,7 @@ var loader = settings.Loader{EnvPrefix: "SANDBOX_", ConfigFlag: "config", ReadFi
 // answered and the command should stop.
 func loadConfig(name string, args []string, env settings.Environment, stdout io.Writer) (cfg sandbox.Config, unknown []settings.UnknownVariable, ok bool, err error) {
 	cfg = sandbox.DefaultConfig()
-	loaded, err := loader.Load(&cfg, args, env)
+	loaded, err := loader.Load(&cfg, expandTLSFlag(args), env)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		c, _ := lookup(name)
@@ -82,14 +83,30 @@ func serve(ctx context.Context, args []string, env settings.Environment, stdout,
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	where := describeListener(ln.Addr())
-	sb, err := sandbox.New(cfg, sandbox.WithLogger(log), sandbox.WithFixtures(fx), sandbox.WithBaseURL(where.URL))
+	setup, err := prepareTLS(cfg, ln.Addr())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer setup.Close()
+	if setup != nil {
+		where = secureURL(where)
+	}
+	opts := []sandbox.Option{sandbox.WithLogger(log), sandbox.WithFixtures(fx), sandbox.WithBaseURL(where.URL)}
+	if setup != nil && setup.CAPEM != nil {
+		opts = append(opts, sandbox.WithCAPEM(setup.CAPEM))
+	}
+	sb, err := sandbox.New(cfg, opts...)
 	if err != nil {
 		ln.Close()
 		return usageError{err}
 	}
-	return serveUntilDone(ctx, ln, sb, cfg, env, log, func() {
+	return serveUntilDone(ctx, ln, setup, sb, cfg, env, log, func() {
 		printBanner(stdout, where, cfg, fx)
-		log.Info("sandbox listening", "listen", where.Listen, "interfaces", where.Interfaces, "url", where.URL, "clock", cfg.Clock)
+		if line := caLine(setup, where.URL); line != "" {
+			fmt.Fprintln(stdout, line)
+		}
+		log.Info("sandbox listening", "listen", where.Listen, "interfaces", where.Interfaces, "url", where.URL, "clock", cfg.Clock, "tls", setup != nil)
 	})
 }
 
@@ -117,9 +134,9 @@ func loadFixtures(path string) (fixtures.Fixtures, error) {
 	return fx, nil
 }
 
-// serveUntilDone serves on ln until ctx ends, then shuts down within the
+// serveUntilDone serves on ln (HTTPS when setup is not nil) until ctx ends, then shuts down within the
 // grace (see shutdown), stops the background work and returns.
-func serveUntilDone(ctx context.Context, ln net.Listener, sb *sandbox.Sandbox, cfg sandbox.Config, env settings.Environment, log *slog.Logger, ready func()) error {
+func serveUntilDone(ctx context.Context, ln net.Listener, setup *tlscert.Setup, sb *sandbox.Sandbox, cfg sandbox.Config, env settings.Environment, log *slog.Logger, ready func()) error {
 	reqs := &inflight{}
 	srv := &http.Server{
 		Handler:           reqs.track(sb.Handler()),
@@ -140,6 +157,7 @@ func serveUntilDone(ctx context.Context, ln net.Listener, sb *sandbox.Sandbox, c
 		wg.Go(func() { governMemory(runCtx, cfg.MemoryLimit, gcPercent(cfg, env), 250*time.Millisecond) })
 	}
 	serveErr := make(chan error, 1)
+	ln = serveTLSOn(srv, ln, setup, log)                   // TLS beneath the envelope wrapper
 	go func() { serveErr <- srv.Serve(sb.Listener(ln)) }() // net/http's own refusals in the envelope too
 	ready()
 

@@ -51,6 +51,11 @@ type Clock struct {
 	// quiescing counts Quiesce calls waiting for fireMu: while it is not
 	// zero, every firing loop stops before its next job.
 	quiescing atomic.Int32
+	// advancing counts Advance calls in progress: while it is not zero
+	// the Run loop leaves the firing to them, so the jobs an advance makes
+	// due run one after another, in order, even while one of them works
+	// Outside the lock, and the advance counts them as its own.
+	advancing atomic.Int32
 
 	// mu guards the fields below it.
 	mu     sync.Mutex
@@ -240,15 +245,41 @@ type AdvanceReport struct {
 // reads the time of the last job fired, so nothing that fell due before
 // it is skipped, and a new advance goes on from there.
 //
-// While one of its jobs works Outside the firing lock, another loop (the
-// Run loop, or an advance a webhook receiver makes meanwhile) may fire
-// jobs that fell due inside this advance. Before answering, the advance
-// waits for those that started after it to finish and fires what they
-// scheduled, so its answer still means "everything due is done".
+// While one of its jobs works Outside the firing lock, another advance
+// (a webhook receiver's, or another client's) may fire jobs that fell due
+// inside this one; the Run loop leaves them to the advances. Before
+// answering, the advance waits for those that started after it to finish
+// and fires what they scheduled, so its answer still means "everything
+// due is done". A job already working Outside when the advance starts is
+// not waited for: the advance may well be its receiver's, which that job
+// waits for. To fire work just scheduled and wait for it, use AdvanceAfter.
 func (c *Clock) AdvanceBounded(ctx context.Context, d time.Duration, limit int) AdvanceReport {
+	c.advancing.Add(1)
+	defer c.poke() // after the count drops, so the Run loop goes on
+	defer c.advancing.Add(-1)
+	return c.advance(ctx, d, limit)
+}
+
+// AdvanceAfter runs schedule, then advances like AdvanceBounded unless
+// schedule failed; the Run loop fires nothing in between, so the advance
+// itself fires, and waits for, the work schedule made due (a held
+// callout fired through the control API, whose answer must come after
+// the delivery).
+func (c *Clock) AdvanceAfter(ctx context.Context, schedule func() error, d time.Duration, limit int) (AdvanceReport, error) {
+	c.advancing.Add(1)
+	defer c.poke()
+	defer c.advancing.Add(-1)
+	if err := schedule(); err != nil {
+		return AdvanceReport{}, err
+	}
+	return c.advance(ctx, d, limit), nil
+}
+
+// advance is AdvanceBounded's loop; the caller counts itself in
+// c.advancing.
+func (c *Clock) advance(ctx context.Context, d time.Duration, limit int) AdvanceReport {
 	c.fireMu.Lock()
 	ctx, l := c.startLoop(ctx)
-	defer c.poke()
 	defer c.endLoop(l)
 	defer c.fireMu.Unlock()
 
@@ -260,11 +291,17 @@ func (c *Clock) AdvanceBounded(ctx context.Context, d time.Duration, limit int) 
 	// In real mode the wall clock moves while jobs run, so the limit is
 	// where the clock will stand once the advance is done, recomputed each
 	// time: work a job schedules "now" still falls inside the advance.
+	// A receiver's own advance may have taken the clock past the target;
+	// whatever is due by then is due now, and this advance fires it too.
 	until := func() time.Time {
-		if c.Mode() == ModeFrozen {
-			return target
+		end := target
+		if c.Mode() != ModeFrozen {
+			end = c.wall().Add(startOffset + d)
 		}
-		return c.wall().Add(startOffset + d)
+		if now := c.Now(); now.After(end) {
+			return now
+		}
+		return end
 	}
 
 	report := AdvanceReport{Stopped: c.interrupted(ctx, l)}
@@ -329,6 +366,12 @@ func (c *Clock) popDue(limit time.Time, pin bool) *entry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.queue) == 0 || c.queue[0].due.After(limit) {
+		return nil
+	}
+	// The Run loop (which does not pin) leaves jobs to a running advance.
+	// Checked under mu, which AfterFunc takes too: a job AdvanceAfter's
+	// schedule adds is never taken by the Run loop.
+	if !pin && c.advancing.Load() > 0 {
 		return nil
 	}
 	e := heap.Pop(&c.queue).(*entry)

@@ -64,6 +64,27 @@ func TestReceiverAdvancingTheClockDuringADelivery(t *testing.T) {
 	}
 }
 
+// TestAdvanceFiresWhatFellDueAfterTheReceiversAdvance: the receiver
+// advances the clock past the outer advance's target, then (handing the
+// delivery on) schedules work due at once; the outer advance fires it
+// before answering, not the Run loop after.
+func TestAdvanceFiresWhatFellDueAfterTheReceiversAdvance(t *testing.T) {
+	c := clock.New(clock.WithFrozen(epoch))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	var provisioned atomic.Bool
+	c.AfterFunc(2*time.Second, "callout", func(ctx context.Context) {
+		_ = c.Outside(ctx, func() {
+			c.Advance(context.Background(), time.Minute)
+			c.AfterFunc(0, "provision", func(context.Context) { provisioned.Store(true) })
+		})
+	})
+	if n := c.Advance(context.Background(), 3*time.Second); n != 2 || !provisioned.Load() {
+		t.Errorf("fired %d, provisioned %v; want 2 and the follow-up done", n, provisioned.Load())
+	}
+}
+
 // TestJobSeesItsDueTimeAroundOutsideWork: outside work alone does not move
 // the clock; the job reads its own due time before and after it.
 func TestJobSeesItsDueTimeAroundOutsideWork(t *testing.T) {
@@ -84,13 +105,10 @@ func TestJobSeesItsDueTimeAroundOutsideWork(t *testing.T) {
 }
 
 // TestAdvanceWaitsForJobsAnotherLoopFired: while the advance's job works
-// outside, the Run loop fires a job the receiver scheduled; the advance
-// answers only once that job, too, is done.
+// outside, a second client's advance fires a job due inside the first;
+// the first answers only once that job, too, is done.
 func TestAdvanceWaitsForJobsAnotherLoopFired(t *testing.T) {
 	c := clock.New(clock.WithFrozen(epoch))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go c.Run(ctx)
 	otherStarted, release := make(chan struct{}), make(chan struct{})
 	var otherDone atomic.Bool
 	c.AfterFunc(time.Second, "delivery", func(ctx context.Context) {
@@ -99,7 +117,8 @@ func TestAdvanceWaitsForJobsAnotherLoopFired(t *testing.T) {
 				_ = c.Outside(ctx, func() { close(otherStarted); <-release })
 				otherDone.Store(true)
 			})
-			<-otherStarted // the Run loop has it, working outside
+			go c.Advance(context.Background(), 0) // another client
+			<-otherStarted                        // which has the follow-up, working outside
 		})
 	})
 	done := make(chan struct{})
@@ -113,6 +132,71 @@ func TestAdvanceWaitsForJobsAnotherLoopFired(t *testing.T) {
 	within(t, done, "the advance after the follow-up finished")
 	if !otherDone.Load() {
 		t.Error("the advance answered before the follow-up finished")
+	}
+}
+
+// TestRunLoopLeavesAnAdvancesJobsToIt: the jobs a delivery's receiver
+// schedules while an advance runs are fired by that advance, one after
+// the other, not by the Run loop in parallel; the advance counts them.
+func TestRunLoopLeavesAnAdvancesJobsToIt(t *testing.T) {
+	c := clock.New(clock.WithFrozen(epoch))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	var order []string
+	step := func(name string) clock.Job {
+		return func(ctx context.Context) {
+			order = append(order, name+" sends")
+			_ = c.Outside(ctx, func() {})
+			order = append(order, name+" done")
+		}
+	}
+	c.AfterFunc(time.Second, "delivery", func(ctx context.Context) {
+		_ = c.Outside(ctx, func() {
+			c.AfterFunc(0, "copy 1", step("copy 1"))
+			c.AfterFunc(0, "copy 2", step("copy 2"))
+		})
+	})
+	var fired int
+	done := make(chan struct{})
+	go func() { fired = c.Advance(context.Background(), time.Minute); close(done) }()
+	within(t, done, "the advance")
+	sameOrder := []string{"copy 1 sends", "copy 1 done", "copy 2 sends", "copy 2 done"}
+	if fired != 3 || len(order) != len(sameOrder) {
+		t.Fatalf("fired %d, order %v; want 3 and %v", fired, order, sameOrder)
+	}
+	for i := range sameOrder {
+		if order[i] != sameOrder[i] {
+			t.Fatalf("order %v, want %v", order, sameOrder)
+		}
+	}
+}
+
+// TestAdvanceAfterFiresWhatItScheduled: work scheduled with no delay by
+// AdvanceAfter's schedule is fired by the advance, not the Run loop, so
+// the advance answers after its outside work; a failing schedule
+// advances nothing.
+func TestAdvanceAfterFiresWhatItScheduled(t *testing.T) {
+	c := clock.New(clock.WithFrozen(epoch))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	for range 20 {
+		var delivered atomic.Bool
+		r, err := c.AdvanceAfter(context.Background(), func() error {
+			c.AfterFunc(0, "fired delivery", func(ctx context.Context) {
+				_ = c.Outside(ctx, func() {})
+				delivered.Store(true)
+			})
+			return nil
+		}, 0, 10)
+		if err != nil || r.Fired != 1 || !delivered.Load() {
+			t.Fatalf("report %+v, %v, delivered %v; want the delivery fired and done", r, err, delivered.Load())
+		}
+	}
+	c.AfterFunc(time.Second, "later", func(context.Context) { t.Error("advanced after a failed schedule") })
+	if _, err := c.AdvanceAfter(context.Background(), func() error { return errors.New("not held") }, time.Hour, 0); err == nil {
+		t.Error("the schedule's error was not returned")
 	}
 }
 

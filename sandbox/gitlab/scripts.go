@@ -178,14 +178,16 @@ func (p *Portal) fireCallout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h, err := p.callouts.Fire(id)
+	// The first attempt is due now; firing it (and what it sets off
+	// without delay) works on the request's context, so a client that
+	// leaves or a reset stops it, bounded like an advance. AdvanceAfter
+	// keeps the clock's Run loop from taking the delivery, whose HTTP
+	// request runs outside the clock's lock, so the answer waits for it.
+	var h zuora.Held
+	_, err = p.clock.AdvanceAfter(r.Context(), func() (err error) { h, err = p.callouts.Fire(id); return err }, 0, maxFiredPerFire)
 	if err != nil {
 		return errNotHeld(id)
 	}
-	// The first attempt is due now; firing it (and what it sets off
-	// without delay) works on the request's context, so a client that
-	// leaves or a reset stops it, bounded like an advance.
-	p.clock.AdvanceBounded(r.Context(), 0, maxFiredPerFire)
 	deliveries := []zuora.Delivery{}
 	for _, d := range p.callouts.Deliveries() {
 		if d.NotificationID == id && d.Outcome != zuora.OutcomeHeld {

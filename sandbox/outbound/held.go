@@ -111,7 +111,9 @@ func (d *Dispatcher) Pending() []Held {
 // challenge, the retries, the copies); its first attempt is due at once
 // on the clock. Taking it and scheduling it happen under one lock, so a
 // concurrent Reset either sees it held (and the clock drops the attempt)
-// or finds nothing to fire.
+// or finds nothing to fire. A control route whose answer must come after
+// the delivery calls Fire inside clock.AdvanceAfter, so that the advance,
+// not the clock's Run loop, makes the attempt and waits for it.
 func (d *Dispatcher) Fire(id string) (Held, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

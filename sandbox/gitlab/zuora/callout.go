@@ -1,19 +1,15 @@
 package zuora
 
 import (
-	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/outbound"
 )
 
 // Event names of the callouts the portal cares about (docs/gitlab.md §6): the
@@ -69,12 +65,12 @@ type Delivery struct {
 
 // Delivery outcomes.
 const (
-	OutcomeChallenged = "challenged"
-	OutcomeDelivered  = "delivered"
-	OutcomeRetrying   = "retrying"
-	OutcomeAbandoned  = "abandoned"
-	OutcomeHeld       = "held"
-	OutcomeDropped    = "dropped"
+	OutcomeChallenged = outbound.OutcomeChallenged
+	OutcomeDelivered  = outbound.OutcomeDelivered
+	OutcomeRetrying   = outbound.OutcomeRetrying
+	OutcomeAbandoned  = outbound.OutcomeAbandoned
+	OutcomeHeld       = outbound.OutcomeHeld
+	OutcomeDropped    = outbound.OutcomeDropped
 )
 
 // CalloutPolicy is how Zuora delivers: where, how often, with what
@@ -92,169 +88,90 @@ type CalloutPolicy struct {
 	Timeout    time.Duration
 }
 
-// Dispatcher schedules and delivers callouts on the sandbox clock.
+// Dispatcher schedules and delivers callouts on the sandbox clock, with
+// Zuora's manners, through the shared outbound delivery machinery.
 type Dispatcher struct {
-	clock   *clock.Clock
-	client  *http.Client
-	policy  CalloutPolicy
-	observe func(Delivery)
-
-	// mu guards deliveries and held.
-	mu         sync.Mutex
-	deliveries []Delivery
-	held       []*Held
+	url string
+	out *outbound.Dispatcher
 }
 
 // NewDispatcher returns a dispatcher that reports every delivery to observe
 // (which may be nil) as well as keeping it.
 func NewDispatcher(clk *clock.Clock, client *http.Client, policy CalloutPolicy, observe func(Delivery)) *Dispatcher {
-	if observe == nil {
-		observe = func(Delivery) {}
+	cfg := outbound.Config{
+		Clock: clk, Client: client, Sender: "zuora", Noun: "callout",
+		Schedule: outbound.Schedule{Attempts: policy.Attempts, Interval: policy.RetryInterval},
+		Timeout:  policy.Timeout,
+		Prepare: func(req *http.Request, a outbound.Attempt) error {
+			req.Header.Set("Zuora-Request-Id", a.RequestID)
+			req.Header.Set("Zuora-Notification-Id", a.Message.ID)
+			req.Header.Set("User-Agent", "Zuora-Callout (marketplace-sandbox)")
+			if a.Credentials {
+				req.SetBasicAuth(policy.Username, policy.Password)
+			}
+			return nil
+		},
+		// Challenge mode: the first request goes without credentials and a
+		// 401 Basic challenge makes Zuora repeat it at once with them.
+		Challenge:  func(status int, h http.Header) bool { return status == http.StatusUnauthorized && basicChallenge(h) },
+		Preemptive: policy.Preemptive,
+		// Only a 200 counts as delivered; anything else is retried.
+		Success: outbound.OnlyOK,
+		Answered: func(a outbound.Answer) error {
+			if a.StatusCode == http.StatusUnauthorized && !basicChallenge(a.Header) {
+				return errors.New("401 without a Basic challenge")
+			}
+			return nil
+		},
+		NewRequestID: NewNotificationID,
+		// The portal files the journal record under the inbound
+		// Zuora-Request-Id.
+		Journal: func(requestID string) string { return "/_sandbox/journal?correlationId=" + url.QueryEscape(requestID) },
 	}
-	return &Dispatcher{clock: clk, client: client, policy: policy, observe: observe}
+	if observe != nil {
+		cfg.Observe = func(d outbound.Delivery) { observe(delivery(d)) }
+	}
+	return &Dispatcher{url: policy.URL, out: outbound.New(cfg)}
+}
+
+func basicChallenge(h http.Header) bool {
+	return strings.HasPrefix(strings.ToLower(h.Get("WWW-Authenticate")), "basic")
 }
 
 // NewNotificationID makes a Zuora-style 32-hex-digit id.
-func NewNotificationID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func NewNotificationID() string { return outbound.RandomID() }
 
 // Schedule sends n as plan says: after plan.Delay, or never (dropped), or
-// once fired (held).
+// once fired (held). A reordered notification waits for the next other
+// one, or for the retry interval.
 func (d *Dispatcher) Schedule(n Notification, plan Plan) {
-	switch {
-	case plan.Drop.On():
-		d.record(d.unsent(n, OutcomeDropped, plan.Drop))
-	case plan.Hold.On():
-		d.hold(n, plan, plan.Hold, 0)
-	default:
-		name := fmt.Sprintf("zuora callout %q for %s", n.Event, n.SubscriptionNumber)
-		d.clock.AfterFunc(plan.Delay, name, func(ctx context.Context) { d.due(ctx, n, plan) })
-	}
-}
-
-// due is the moment Zuora would send n: a reordered notification waits
-// for the next other one, the rest start their first attempt.
-func (d *Dispatcher) due(ctx context.Context, n Notification, plan Plan) {
-	if plan.Reorder.On() {
-		d.hold(n, plan, plan.Reorder, d.policy.RetryInterval)
-		return
-	}
-	d.start(ctx, n, plan)
-}
-
-// start makes the first attempt of n and of each scripted copy of it.
-func (d *Dispatcher) start(ctx context.Context, n Notification, plan Plan) {
-	d.attempt(ctx, n, plan, 1, 0)
-	for c := 1; c <= plan.Copies; c++ {
-		d.scheduleAttempt(n, plan, 1, c, 0)
-	}
-}
-
-func (d *Dispatcher) scheduleAttempt(n Notification, plan Plan, attempt, copy int, after time.Duration) {
-	name := fmt.Sprintf("zuora callout %q for %s, attempt %d", n.Event, n.SubscriptionNumber, attempt)
-	if copy > 0 {
-		name += fmt.Sprintf(" (copy %d)", copy)
-	}
-	d.clock.AfterFunc(after, name, func(ctx context.Context) { d.attempt(ctx, n, plan, attempt, copy) })
-}
-
-// attempt makes one delivery attempt: without credentials first in
-// challenge mode, then at once with them if the receiver answers 401.
-// Only a 200 counts as delivered; anything else is retried after the
-// retry interval until the attempts run out. Notifications held for
-// reordering are released once it is done.
-func (d *Dispatcher) attempt(ctx context.Context, n Notification, plan Plan, attempt, copy int) {
-	withCredentials := d.policy.Preemptive
-	if plan.Auth != "" {
-		withCredentials = plan.Auth == "preemptive"
-	}
-	for {
-		del := d.send(ctx, n, attempt, withCredentials)
-		del.Copy = copy
-		if copy > 0 {
-			del.Script = plan.CopiesScript
-		}
-		challenged := del.StatusCode == http.StatusUnauthorized && !withCredentials && del.Error == ""
-		switch {
-		case challenged:
-			del.Outcome = OutcomeChallenged
-		case del.StatusCode == http.StatusOK:
-			del.Outcome = OutcomeDelivered
-		case attempt < d.policy.Attempts:
-			del.Outcome = OutcomeRetrying
-		default:
-			del.Outcome = OutcomeAbandoned
-		}
-		d.record(del)
-		if challenged {
-			withCredentials = true
-			continue
-		}
-		if del.Outcome == OutcomeRetrying {
-			d.scheduleAttempt(n, plan, attempt+1, copy, d.policy.RetryInterval)
-		}
-		d.releaseReordered(n.ID)
-		return
-	}
-}
-
-func (d *Dispatcher) send(ctx context.Context, n Notification, attempt int, withCredentials bool) Delivery {
-	del := Delivery{
-		NotificationID: n.ID, RequestID: NewNotificationID(), Event: n.Event,
-		SubscriptionNumber: n.SubscriptionNumber, Attempt: attempt, At: d.clock.Now(),
-		URL: d.policy.URL, Credentials: withCredentials,
-	}
-	del.Journal = "/_sandbox/journal?correlationId=" + url.QueryEscape(del.RequestID)
 	body, _ := json.Marshal(n)
-	ctx, cancel := context.WithTimeout(ctx, d.policy.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.policy.URL, bytes.NewReader(body))
-	if err != nil {
-		del.Error = err.Error()
-		return del
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Zuora-Request-Id", del.RequestID)
-	req.Header.Set("Zuora-Notification-Id", n.ID)
-	req.Header.Set("User-Agent", "Zuora-Callout (marketplace-sandbox)")
-	if withCredentials {
-		req.SetBasicAuth(d.policy.Username, d.policy.Password)
-	}
-	resp, err := d.client.Do(req)
-	if err != nil {
-		del.Error = err.Error()
-		return del
-	}
-	defer resp.Body.Close()
-	del.StatusCode = resp.StatusCode
-	if resp.StatusCode == http.StatusUnauthorized && !strings.HasPrefix(strings.ToLower(resp.Header.Get("WWW-Authenticate")), "basic") {
-		del.Error = "401 without a Basic challenge"
-	}
-	return del
+	m := outbound.Message{ID: n.ID, Event: n.Event, Subject: n.SubscriptionNumber, URL: d.url, Body: body}
+	d.out.Schedule(m, outbound.Plan{
+		Delay: plan.Delay, Auth: outbound.Auth(plan.Auth), Copies: plan.Copies, CopiesScript: plan.CopiesScript,
+		Drop: plan.Drop, Hold: plan.Hold, Reorder: plan.Reorder,
+	})
 }
 
-func (d *Dispatcher) record(del Delivery) {
-	d.mu.Lock()
-	d.deliveries = append(d.deliveries, del)
-	d.mu.Unlock()
-	d.observe(del)
+// delivery is the Zuora view of a delivery record.
+func delivery(d outbound.Delivery) Delivery {
+	return Delivery{
+		NotificationID: d.MessageID, RequestID: d.RequestID, Event: d.Event, SubscriptionNumber: d.Subject,
+		Attempt: d.Attempt, At: d.At, URL: d.URL, Credentials: d.Credentials, StatusCode: d.StatusCode,
+		Error: d.Error, Outcome: d.Outcome, Copy: d.Copy, Reason: d.Reason, Script: d.Script, Journal: d.Journal,
+	}
 }
 
 // Deliveries lists every HTTP request made so far, oldest first.
 func (d *Dispatcher) Deliveries() []Delivery {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]Delivery(nil), d.deliveries...)
+	all := d.out.Deliveries()
+	out := make([]Delivery, len(all))
+	for i, del := range all {
+		out[i] = delivery(del)
+	}
+	return out
 }
 
 // Reset forgets past deliveries and held notifications. Pending attempts
 // live on the clock, which the sandbox clears separately.
-func (d *Dispatcher) Reset() {
-	d.mu.Lock()
-	d.deliveries = nil
-	d.held = nil
-	d.mu.Unlock()
-}
+func (d *Dispatcher) Reset() { d.out.Reset() }

@@ -138,6 +138,7 @@ func TestRequestsAreCheckedAgainstTheDocument(t *testing.T) {
 		{"another api-version", "GET", "/api/saas/subscriptions?api-version=2022-03-01", "", false},
 		{"get", "GET", sub + "?api-version=2018-08-31", "", true},
 		{"get, not a uuid", "GET", "/api/saas/subscriptions/nope?api-version=2018-08-31", "", false},
+		{"a request id that is no GUID", "GET", sub + "?api-version=2018-08-31", "", true},
 		{"plans of one plan", "GET", sub + "/listAvailablePlans?api-version=2018-08-31&planId=gold", "", true},
 		{"activate", "POST", sub + "/activate?api-version=2018-08-31", `{"planId":"gold","quantity":5}`, true},
 		{"change the plan", "PATCH", sub + "?api-version=2018-08-31", `{"planId":"silver"}`, true},
@@ -155,6 +156,7 @@ func TestRequestsAreCheckedAgainstTheDocument(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := request(c.method, c.target, c.body)
+			r.Header.Set("x-ms-requestid", "my-request-1")
 			findings := v.ValidateRequest(r, []byte(c.body))
 			if c.valid && len(findings) != 0 {
 				t.Errorf("refused: %v", findings)
