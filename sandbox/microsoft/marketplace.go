@@ -21,16 +21,14 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/entra"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/outbound"
 )
 
 // Principal is who a fulfillment API call comes from: the tenant and the
 // app id of its Entra token (docs/microsoft.md §2).
-type Principal struct {
-	TenantID string
-	AppID    string
-}
+type Principal = entra.Principal
 
 // Authenticator checks a fulfillment API request's bearer token; any
 // error is answered 403 (docs/microsoft.md §1).
@@ -51,10 +49,17 @@ type WebhookVerifier interface {
 }
 
 // TokenIssuer is the Entra-like token service mounted beside the
-// fulfillment API (package entra): its routes, and which requests are its.
+// fulfillment API (*entra.Issuer): its routes, its envelope for the
+// paths shaped like Entra's (entra.IsTokenPath), its journal and fault
+// hooks, and the apps it knows, which are the publishers'.
 type TokenIssuer interface {
 	Routes(r *mux.Router)
-	Owns(r *http.Request) bool
+	NotFound(w http.ResponseWriter, r *http.Request)
+	MethodNotAllowed(w http.ResponseWriter, r *http.Request, allow []string)
+	WriteFault(w http.ResponseWriter, r *http.Request, status int, message string)
+	Identify(r *http.Request) (publisherID, clientID string)
+	Secrets() journal.Secrets
+	SetApps(apps []entra.App)
 }
 
 // Marketplace is the fake commercial marketplace.
@@ -152,6 +157,7 @@ func New(s Settings, fx fixtures.Microsoft, clk *clock.Clock, opts ...Option) (*
 	}
 	_, _ = rand.Read(m.secret[:])
 	m.sender = newOutboundSender(m)
+	m.registerApps()
 	return m, nil
 }
 
@@ -170,6 +176,20 @@ func (m *Marketplace) Reset() {
 	m.received.reset()
 	m.meters.reset()
 	m.sender.reset()
+	m.registerApps()
+}
+
+// registerApps gives the token service the publishers' apps (their
+// secrets cannot change, so the fixtures' are always right).
+func (m *Marketplace) registerApps() {
+	if m.opts.issuer == nil {
+		return
+	}
+	apps := make([]entra.App, 0, len(m.publishers.initial))
+	for _, p := range m.publishers.initial {
+		apps = append(apps, entra.App{TenantID: p.TenantID, ClientID: p.ClientID, ClientSecret: p.ClientSecret, PublisherID: p.ID})
+	}
+	m.opts.issuer.SetApps(apps)
 }
 
 // now is the sandbox time.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/entra"
 )
 
 // The methods below are what the sandbox needs of each marketplace it
@@ -22,15 +23,31 @@ func (m *Marketplace) Owns(r *http.Request) bool {
 		p == "/api/usageEvent" || p == "/api/batchUsageEvent" || p == "/api/usageEvents":
 		return true
 	}
-	return m.opts.issuer != nil && m.opts.issuer.Owns(r)
+	return m.entraPath(r)
 }
 
-// NotFound answers an unknown path it Owns in the fulfillment envelope.
-func (m *Marketplace) NotFound(w http.ResponseWriter, r *http.Request) { m.notFound(w, r) }
+// entraPath: r is for the token service (mounted, and an Entra-shaped path).
+func (m *Marketplace) entraPath(r *http.Request) bool {
+	return m.opts.issuer != nil && entra.IsTokenPath(r.URL.Path)
+}
+
+// NotFound answers an unknown path it Owns in the envelope of the service
+// the path belongs to (Entra's or the fulfillment API's).
+func (m *Marketplace) NotFound(w http.ResponseWriter, r *http.Request) {
+	if m.entraPath(r) {
+		m.opts.issuer.NotFound(w, r)
+		return
+	}
+	m.notFound(w, r)
+}
 
 // MethodNotAllowed answers a known path with the wrong verb; the sandbox
 // has set Allow.
 func (m *Marketplace) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	if m.entraPath(r) {
+		m.opts.issuer.MethodNotAllowed(w, r, strings.Split(w.Header().Get("Allow"), ", "))
+		return
+	}
 	m.methodNotAllowed(w, r)
 }
 
@@ -46,6 +63,10 @@ func (m *Marketplace) FaultStatuses() []int {
 
 // WriteFault answers an injected error in the fulfillment envelope.
 func (m *Marketplace) WriteFault(w http.ResponseWriter, r *http.Request, status int, message string) {
+	if m.entraPath(r) {
+		m.opts.issuer.WriteFault(w, r, status, message)
+		return
+	}
 	code, ok := codeOfStatus[status]
 	if !ok {
 		code = CodeInternal
@@ -61,6 +82,9 @@ func (m *Marketplace) WriteFault(w http.ResponseWriter, r *http.Request, status 
 // tenant in the token service's path. It is for fault matching and the
 // journal only, never for authorisation.
 func (m *Marketplace) Identify(r *http.Request) (publisher, client string) {
+	if m.entraPath(r) {
+		return m.opts.issuer.Identify(r)
+	}
 	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		if tid, app := unverifiedClaims(token); app != "" {
 			if p, ok := m.publishers.byApp(tid, app); ok {
@@ -106,9 +130,13 @@ func (m *Marketplace) Identities() (publishers, clients []string) {
 	return publishers, clients
 }
 
-// Secrets are the values the journal masks: the publishers' client secrets.
+// Secrets are the values the journal masks: the publishers' client
+// secrets, and the tokens the token service issued.
 func (m *Marketplace) Secrets() journal.Secrets {
 	var s journal.Secrets
+	if m.opts.issuer != nil {
+		s = m.opts.issuer.Secrets()
+	}
 	for _, p := range m.publishers.initial {
 		s.Fixed = append(s.Fixed, p.ClientSecret)
 	}
