@@ -13,6 +13,29 @@ type Event struct {
 	Kind        string    `json:"kind"`
 	Detail      string    `json:"detail"`
 	OperationID string    `json:"operationId,omitempty"`
+	// Count is how many times the same event happened in a row (a
+	// publisher that resolves a token on every page view), when more than once.
+	Count int `json:"count,omitempty"`
+}
+
+// maxTimeline bounds one subscription's timeline; past it the oldest
+// events after the first (the purchase) are dropped.
+const maxTimeline = 1000
+
+// appendEvent adds e, folding a repeat of the last event into its Count.
+func (rec *record) appendEvent(e Event) {
+	if n := len(rec.timeline); n > 0 && e.OperationID == "" {
+		last := &rec.timeline[n-1]
+		if last.Kind == e.Kind && last.Detail == e.Detail && last.OperationID == "" {
+			last.Count = max(last.Count, 1) + 1
+			last.At = e.At
+			return
+		}
+	}
+	if len(rec.timeline) >= maxTimeline {
+		rec.timeline = append(rec.timeline[:1], rec.timeline[2:]...)
+	}
+	rec.timeline = append(rec.timeline, e)
 }
 
 // Detail is a subscription with its whole history.
@@ -175,7 +198,7 @@ func (st *Store) Update(id string, transition func(*Subscription) error, event E
 		return Subscription{}, Subscription{}, err
 	}
 	before, rec.sub = rec.sub.clone(), next
-	rec.timeline = append(rec.timeline, event)
+	rec.appendEvent(event)
 	return before, next.clone(), nil
 }
 
@@ -199,7 +222,7 @@ func (st *Store) Begin(id string, op Operation, change Change, check func(Subscr
 	o := &opRecord{op: op, before: rec.sub.clone(), change: change}
 	rec.ops = append(rec.ops, o)
 	rec.pending = o
-	rec.timeline = append(rec.timeline, Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " InProgress", OperationID: op.ID})
+	rec.appendEvent(Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " InProgress", OperationID: op.ID})
 	return op, o.before.clone(), nil
 }
 
@@ -234,7 +257,7 @@ func (st *Store) Settle(id, opID string, outcome OperationStatus, message string
 		o.op.ErrorStatusCode, o.op.ErrorMessage = string(outcome), message
 	}
 	rec.pending = nil
-	rec.timeline = append(rec.timeline, Event{At: now, Kind: "operation", Detail: string(o.op.Action) + " " + string(outcome), OperationID: opID})
+	rec.appendEvent(Event{At: now, Kind: "operation", Detail: string(o.op.Action) + " " + string(outcome), OperationID: opID})
 	return Settlement{Operation: o.op, Before: o.before.clone(), After: rec.sub.clone()}, nil
 }
 
@@ -260,7 +283,7 @@ func (st *Store) Notify(id string, op Operation, transition func(*Subscription) 
 	op.Status = OpSucceeded
 	op.PlanID, op.Quantity = next.PlanID, next.Quantity
 	rec.ops = append(rec.ops, &opRecord{op: op, before: before})
-	rec.timeline = append(rec.timeline, Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " Succeeded", OperationID: op.ID})
+	rec.appendEvent(Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " Succeeded", OperationID: op.ID})
 	return op, before, nil
 }
 
@@ -269,7 +292,7 @@ func (st *Store) Note(id string, e Event) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if rec, ok := st.byID[id]; ok {
-		rec.timeline = append(rec.timeline, e)
+		rec.appendEvent(e)
 	}
 }
 

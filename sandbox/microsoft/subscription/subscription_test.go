@@ -107,3 +107,28 @@ func TestStoreConcurrency(t *testing.T) {
 		t.Fatalf("left pending: %v", ops)
 	}
 }
+
+// TestTimelineFoldsRepeats: a token resolved a million times is one
+// event with a count, and no timeline grows without bound.
+func TestTimelineFoldsRepeats(t *testing.T) {
+	st := NewStore()
+	st.Add(Subscription{ID: "s"}, Event{Kind: "purchase"})
+	for range 5 {
+		st.Note("s", Event{Kind: "resolve", Detail: "resolved by p"})
+	}
+	for i := range 3 * maxTimeline {
+		st.Note("s", Event{Kind: "x", Detail: fmt.Sprint(i)})
+	}
+	d, _ := st.Detail("s")
+	if len(d.Timeline) != maxTimeline || d.Timeline[0].Kind != "purchase" {
+		t.Fatalf("%d events, first %v", len(d.Timeline), d.Timeline[0])
+	}
+	st2 := NewStore()
+	st2.Add(Subscription{ID: "s"}, Event{Kind: "purchase"})
+	for range 5 {
+		st2.Note("s", Event{Kind: "resolve", Detail: "resolved by p"})
+	}
+	if d, _ := st2.Detail("s"); len(d.Timeline) != 2 || d.Timeline[1].Count != 5 {
+		t.Fatalf("%v", d.Timeline)
+	}
+}
