@@ -260,3 +260,15 @@ func TestWebhookPlans(t *testing.T) {
 		t.Fatalf("%v", outcomes)
 	}
 }
+
+// TestSpecIsServed: our OpenAPI document at /_sandbox/openapi/microsoft.yaml.
+func TestSpecIsServed(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(http.MethodGet, "/_sandbox/openapi/microsoft.yaml", nil, nil)
+	if r.status != 200 || !strings.Contains(string(r.raw), "/saas/subscriptions/resolve") || !strings.HasPrefix(r.header.Get("Content-Type"), "application/yaml") {
+		t.Fatalf("%d %.200s", r.status, r.raw)
+	}
+	if d := e.m.Describe("http://x"); d["openapi"] != "http://x/_sandbox/openapi/microsoft.yaml" {
+		t.Fatalf("%v", d)
+	}
+}

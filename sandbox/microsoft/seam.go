@@ -160,6 +160,6 @@ func (m *Marketplace) Describe(baseURL string) map[string]any {
 		"fixtures":     baseURL + "/_sandbox/microsoft/fixtures",
 		"purchases":    baseURL + "/_sandbox/microsoft/purchases",
 		"profile":      m.settings.Profile,
-		"capabilities": []string{"resolve", "activate", "list", "change-plan", "change-quantity", "unsubscribe", "operations", "marketplace-events", "webhooks", "free-trial", "renewal", "sample-publisher"},
+		"capabilities": []string{"resolve", "activate", "list", "change-plan", "change-quantity", "unsubscribe", "operations", "marketplace-events", "webhooks", "free-trial", "renewal", "metering", "sample-publisher"},
 	}
 }
