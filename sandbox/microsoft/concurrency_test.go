@@ -56,6 +56,13 @@ func TestConcurrentTraffic(t *testing.T) {
 			e.advance(40 * 24 * time.Hour)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.purchase(map[string]any{"offerId": "contoso-analytics", "planId": "basic"})
+		e.clock.Quiesce(e.m.Reset)
+		e.do(http.MethodGet, "/_sandbox/microsoft/subscriptions", nil, nil)
+	}()
 	wg.Wait()
 	e.advance(time.Hour)
 	for s := range statuses {

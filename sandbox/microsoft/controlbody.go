@@ -28,6 +28,7 @@ type controlError struct {
 	fields      []FieldProblem
 }
 
+// Error is the description.
 func (e *controlError) Error() string { return e.description }
 
 type controlErrorBody struct {

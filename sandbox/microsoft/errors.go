@@ -117,6 +117,7 @@ type ErrorDetail struct {
 	Target  string `json:"target,omitempty"`
 }
 
+// Error is the code and the message, for logs.
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 func newError(code Code, target, message string) *Error {

@@ -31,6 +31,7 @@ type Refusal struct {
 	Message string
 }
 
+// Error is the reason and the message, for logs.
 func (r *Refusal) Error() string { return string(r.Reason) + ": " + r.Message }
 
 // Refuse builds a refusal.
