@@ -272,3 +272,54 @@ func TestSpecIsServed(t *testing.T) {
 		t.Fatalf("%v", d)
 	}
 }
+
+// TestWebhookRules: a rule delays, drops, duplicates or reorders the
+// webhooks it matches, Times spends it, reset clears it.
+func TestWebhookRules(t *testing.T) {
+	e := newEnv(t)
+	id := e.subscribed("basic", nil)
+	for _, bad := range []map[string]any{{}, {"action": "Explode", "drop": true}, {"delay": "soon"}, {"drop": true, "hold": true}, {"copies": 99}, {"drop": "yes"}} {
+		if r := e.do(http.MethodPost, "/_sandbox/microsoft/webhooks/rules", nil, bad); r.status != 422 {
+			t.Fatalf("%v: %d %s", bad, r.status, r.raw)
+		}
+	}
+	add := func(rule map[string]any) string {
+		r := e.do(http.MethodPost, "/_sandbox/microsoft/webhooks/rules", nil, rule)
+		if r.status != 201 {
+			t.Fatalf("%d %s", r.status, r.raw)
+		}
+		return r.body["id"].(string)
+	}
+	add(map[string]any{"subscriptionId": id, "action": "Suspend", "copies": 1, "times": 1})
+	add(map[string]any{"action": "Reinstate", "delay": "1m"})
+	drop := add(map[string]any{"action": "Renew", "drop": true})
+	e.event(id, map[string]any{"action": "Suspend"})
+	e.event(id, map[string]any{"action": "Reinstate"})
+	e.event(id, map[string]any{"action": "Renew"})
+	e.flush()
+	if n := len(e.webhooks(id)); n != 3 {
+		t.Fatalf("before the delay: %v", e.webhooks(id))
+	}
+	e.advance(time.Minute)
+	var outcomes []string
+	for _, w := range e.webhooks(id) {
+		outcomes = append(outcomes, w["action"].(string)+":"+w["outcome"].(string))
+	}
+	if strings.Join(outcomes, ",") != "Renew:dropped,Suspend:delivered,Suspend:delivered,Reinstate:delivered" {
+		t.Fatalf("%v", outcomes)
+	}
+	rules := e.do(http.MethodGet, "/_sandbox/microsoft/webhooks/rules", nil, nil).body["rules"].([]any)
+	if len(rules) != 2 {
+		t.Fatalf("the spent rule is still listed: %v", rules)
+	}
+	if r := e.do(http.MethodDelete, "/_sandbox/microsoft/webhooks/rules/"+drop, nil, nil); r.status != 200 {
+		t.Fatalf("%d", r.status)
+	}
+	if r := e.do(http.MethodDelete, "/_sandbox/microsoft/webhooks/rules/"+drop, nil, nil); r.status != 404 {
+		t.Fatalf("%d", r.status)
+	}
+	e.m.Reset()
+	if rules := e.do(http.MethodGet, "/_sandbox/microsoft/webhooks/rules", nil, nil).body["rules"].([]any); len(rules) != 0 {
+		t.Fatalf("%v", rules)
+	}
+}

@@ -76,6 +76,7 @@ type Marketplace struct {
 	webhooks   *deliveryLog
 	received   *receivedLog
 	meters     *meterStore
+	rules      *webhookRules
 	sender     sender
 	// secret signs continuation tokens.
 	secret [32]byte
@@ -154,6 +155,7 @@ func New(s Settings, fx fixtures.Microsoft, clk *clock.Clock, opts ...Option) (*
 		webhooks:   newDeliveryLog(),
 		received:   newReceivedLog(),
 		meters:     newMeterStore(),
+		rules:      &webhookRules{},
 	}
 	_, _ = rand.Read(m.secret[:])
 	m.sender = newOutboundSender(m)
@@ -175,6 +177,7 @@ func (m *Marketplace) Reset() {
 	m.webhooks.reset()
 	m.received.reset()
 	m.meters.reset()
+	m.rules.reset()
 	m.sender.reset()
 	m.registerApps()
 }

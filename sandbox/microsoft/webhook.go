@@ -152,10 +152,13 @@ func (s *outboundSender) send(w webhook) {
 	}, s.planFor(w))
 }
 
-// planFor is the webhook's outbound plan: the configured hook's, held
-// until fired in manual mode.
+// planFor is the webhook's outbound plan: the first webhook rule's that
+// matches, else the configured hook's; held until fired in manual mode.
 func (s *outboundSender) planFor(w webhook) outbound.Plan {
-	plan := s.m.opts.plan(w.subscriptionID, string(w.action))
+	plan, ok := s.m.rules.plan(w.subscriptionID, string(w.action))
+	if !ok {
+		plan = s.m.opts.plan(w.subscriptionID, string(w.action))
+	}
 	if s.m.settings.Webhook.Mode == WebhookManual && !plan.Drop.On() {
 		plan.Hold = outbound.Cause{Why: "microsoft.webhook.mode is manual"}
 	}
