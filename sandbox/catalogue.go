@@ -9,6 +9,8 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/entra"
 )
 
 // offering is a marketplace the sandbox knows how to build, and what the
@@ -16,6 +18,15 @@ import (
 type offering struct {
 	faultStatuses func() []int
 	build         func(cfg Config, fx fixtures.Fixtures, clk *clock.Clock, o options) (Marketplace, error)
+}
+
+// baseURLOr is where the sandbox says it is reachable, or what a default
+// listen address would be.
+func baseURLOr(o options) string {
+	if o.baseURL != "" {
+		return o.baseURL
+	}
+	return "http://127.0.0.1:8080"
 }
 
 // catalogue lists every marketplace the sandbox can serve, by the name
@@ -26,6 +37,22 @@ var catalogue = map[string]offering{
 		build: func(cfg Config, fx fixtures.Fixtures, clk *clock.Clock, o options) (Marketplace, error) {
 			return gitlab.New(cfg.GitLab, fx.GitLab, clk,
 				gitlab.WithLogger(o.log), gitlab.WithBaseURL(o.baseURL), gitlab.WithHTTPClient(o.client))
+		},
+	},
+	"microsoft": {
+		faultStatuses: microsoft.FaultStatuses,
+		build: func(cfg Config, fx fixtures.Fixtures, clk *clock.Clock, o options) (Marketplace, error) {
+			// The token service signs and checks the fulfillment API's
+			// tokens and the webhooks' JWTs; the marketplace gives it its
+			// publishers' apps (and gives them again on a reset).
+			issuer, err := entra.New(cfg.Microsoft.Entra, clk, nil, entra.WithBaseURL(baseURLOr(o)), entra.WithLogger(o.log))
+			if err != nil {
+				return nil, err
+			}
+			return microsoft.New(cfg.Microsoft, fx.Microsoft, clk,
+				microsoft.WithLogger(o.log), microsoft.WithBaseURL(baseURLOr(o)), microsoft.WithHTTPClient(o.client),
+				microsoft.WithAuthenticator(issuer), microsoft.WithSigner(issuer), microsoft.WithWebhookVerifier(issuer),
+				microsoft.WithTokenIssuer(issuer), microsoft.WithOutboundJournal(o.outbound))
 		},
 	},
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/tlscert"
 )
 
@@ -27,8 +28,9 @@ type Config struct {
 	MemoryLimit int64         `yaml:"memory_limit" usage:"soft memory limit of the sandbox binary in bytes, raised to what gc_percent asks once the live heap needs more (GOMEMLIMIT, when set, wins; 0: none)"`
 	// Marketplaces are the marketplaces served, by name; requests for one
 	// that is not served are answered 404 in the sandbox's own envelope.
-	Marketplaces []string        `yaml:"marketplaces" usage:"marketplaces to serve, comma-separated: gitlab, microsoft"`
-	GitLab       gitlab.Settings `yaml:"gitlab"`
+	Marketplaces []string           `yaml:"marketplaces" usage:"marketplaces to serve, comma-separated: gitlab, microsoft"`
+	GitLab       gitlab.Settings    `yaml:"gitlab"`
+	Microsoft    microsoft.Settings `yaml:"microsoft"`
 	// TLS says whether and how the sandbox serves HTTPS (package tlscert;
 	// cmd/sandbox builds the listener from it).
 	TLS tlscert.Settings `yaml:"tls"`
@@ -68,8 +70,9 @@ func DefaultConfig() Config {
 		// 24 MiB of Go memory keeps the process under 40 MiB of RSS under
 		// load with the default journal (BENCHMARKS.md).
 		MemoryLimit:  24 << 20,
-		Marketplaces: []string{"gitlab"},
+		Marketplaces: []string{"gitlab", "microsoft"},
 		GitLab:       gitlab.DefaultSettings(),
+		Microsoft:    microsoft.DefaultSettings(),
 		FaultMaxHang: fault.DefaultMaxHang,
 		Journal:      journal.DefaultSettings(),
 		// Docker's stop waits 10s before SIGKILL: 5s of grace leaves time
@@ -108,6 +111,9 @@ func (c Config) Validate() error {
 	errs = append(errs, c.clockErrors()...)
 	errs = append(errs, c.marketplacesErrors()...)
 	if err := c.GitLab.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Microsoft.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.TLS.Validate(); err != nil {

@@ -137,7 +137,7 @@ func TestConfigFileFaultsAreCheckedAtStart(t *testing.T) {
 func TestUnknownPartnerInARuleNamesTheKnownOnes(t *testing.T) {
 	srv := frozen(t)
 	a := send(t, http.MethodPost, srv.URL+"/_sandbox/faults", `{"match":{"partner":"demo-partnr","client":"second-partner"},"effect":{"status":503}}`, "Content-Type", jsonType)
-	if a.status != 422 || !strings.Contains(a.raw, `\"demo-partnr\" is not a partner of this sandbox (demo-partner, readonly-partner, second-partner)`) {
+	if a.status != 422 || !strings.Contains(a.raw, `\"demo-partnr\" is not a partner of this sandbox (contoso, demo-partner, fabrikam, readonly-partner, second-partner)`) {
 		t.Errorf("%d %s", a.status, a.raw)
 	}
 	if strings.Contains(a.raw, "match.client") {

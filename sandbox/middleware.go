@@ -28,6 +28,7 @@ func (s *Sandbox) middleware(next http.Handler) http.Handler {
 		}
 	}
 	rec := journal.NewRecorder(s.journal, s.cfg.Journal, s.clock.Now, s.journalAPI, opts...)
+	s.recorder = rec
 	// normalizePath first: which marketplace a request is for, and so
 	// which headers carry its request id, depends on its clean path.
 	return normalizePath(requestid.Middleware(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(refuseBadQuery(next))))),

@@ -71,9 +71,9 @@ func TestReadmeExampleScriptIsAccepted(t *testing.T) {
 // routes the code registers, both ways: a route missing from the table is
 // undocumented, a row without a route documents nothing.
 func TestReadmeListsEveryRoute(t *testing.T) {
-	handle := regexp.MustCompile(`r\.Handle\(("[^"]+"|\w+),[^\n]*?(?:\n[^\n]*?)?\.Methods\(([^)]*)\)`)
+	handle := regexp.MustCompile(`r\.Handle(?:Func)?\(("[^"]+"|\w+),[^\n]*?(?:\n[^\n]*?)?\.Methods\(([^)]*)\)`)
 	code := map[string][]string{}
-	for _, file := range []string{"sandbox/routes.go", "sandbox/gitlab/routes.go"} {
+	for _, file := range []string{"sandbox/routes.go", "sandbox/gitlab/routes.go", "sandbox/microsoft/routes.go", "sandbox/microsoft/entra/routes.go"} {
 		for _, m := range handle.FindAllStringSubmatch(readRepoFile(t, file), -1) {
 			path := strings.Trim(m[1], `"`)
 			if path == "CalloutPath" {

@@ -27,14 +27,15 @@ type Sandbox struct {
 	clock *clock.Clock
 	// markets are the marketplaces served, in the order of the
 	// marketplaces setting; requests go to the first that owns them.
-	markets []Marketplace
-	faults  *fault.Store
-	inject  *fault.Injector
-	journal *journal.Store
-	caPEM   []byte
-	router  *mux.Router
-	handler http.Handler
-	ready   atomic.Bool
+	markets  []Marketplace
+	faults   *fault.Store
+	inject   *fault.Injector
+	journal  *journal.Store
+	caPEM    []byte
+	recorder *journal.Recorder
+	router   *mux.Router
+	handler  http.Handler
+	ready    atomic.Bool
 }
 
 // Option configures a Sandbox.
@@ -46,6 +47,9 @@ type options struct {
 	baseURL  string
 	client   *http.Client
 	caPEM    []byte
+	// outbound journals a request a marketplace sent (set by New, once
+	// the journal exists).
+	outbound func(journal.Entry)
 }
 
 // WithLogger sets the logger (default: discard).
@@ -80,6 +84,13 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 		fx = *o.fixtures
 	}
 	s := &Sandbox{cfg: cfg, log: o.log, clock: cfg.newClock(), caPEM: o.caPEM}
+	// Marketplaces are built before the recorder, which needs their
+	// secrets; their outbound requests reach it once it is there.
+	o.outbound = func(e journal.Entry) {
+		if rec := s.recorder; rec != nil {
+			rec.Outbound(e)
+		}
+	}
 	for _, name := range cfg.Marketplaces {
 		m, err := catalogue[name].build(cfg, fx, s.clock, o)
 		if err != nil {

@@ -185,7 +185,7 @@ func TestListPages(t *testing.T) {
 	}
 	expectError(t, e.do(http.MethodGet, "/api/saas/subscriptions"+v+"&continuationToken="+url.QueryEscape(token+"x"), e.as(0), nil), 400, "BadRequest")
 	expectError(t, e.do(http.MethodGet, "/api/saas/subscriptions"+v+"&continuationToken="+url.QueryEscape(token), e.as(1), nil), 400, "BadRequest")
-	if r := e.do(http.MethodGet, "/api/saas/subscriptions/"+v, e.as(1), nil); r.status != 200 || len(r.body["subscriptions"].([]any)) != 1 {
+	if r := e.do(http.MethodGet, "/api/saas/subscriptions"+v, e.as(1), nil); r.status != 200 || len(r.body["subscriptions"].([]any)) != 1 {
 		t.Fatalf("fabrikam sees %s", r.raw)
 	}
 }

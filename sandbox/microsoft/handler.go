@@ -13,6 +13,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/requestid"
 )
 
 // APIVersion is the only api-version of the SaaS Fulfillment API v2.
@@ -56,10 +57,18 @@ func (m *Marketplace) api(h apiFunc) http.Handler {
 }
 
 // echoIDs answers the caller's x-ms-requestid and x-ms-correlationid, or
-// fresh GUIDs when it sent none (or something unsafe to echo).
+// fresh GUIDs when it sent none (or something unsafe to echo). The
+// request id is the one the sandbox files the request under (package
+// requestid read it from x-ms-requestid, or made it), so the journal, the
+// logs and the answer agree.
 func echoIDs(w http.ResponseWriter, r *http.Request) {
 	for _, name := range []string{HeaderRequestID, HeaderCorrelationID} {
 		id := r.Header.Get(name)
+		if name == HeaderRequestID {
+			if known := requestid.From(r.Context()); known != "" {
+				id = known
+			}
+		}
 		if !echoable(id) {
 			id = subscription.NewID()
 		}

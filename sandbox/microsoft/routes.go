@@ -14,19 +14,16 @@ const fulfillmentPrefix = "/api/saas/"
 // service when one is configured, the sample publisher, and the
 // marketplace's part of the /_sandbox control API.
 func (m *Marketplace) Routes(r *mux.Router) {
-	const subs = "/api/saas/subscriptions"
-	const one = subs + "/{subscriptionId}"
-	r.Handle(subs+"/resolve", m.api(m.resolve)).Methods(http.MethodPost)
-	r.Handle(subs, m.api(m.listSubscriptions)).Methods(http.MethodGet)
-	r.Handle(subs+"/", m.api(m.listSubscriptions)).Methods(http.MethodGet) // Microsoft's file writes the path so
-	r.Handle(one, m.api(m.getSubscription)).Methods(http.MethodGet)
-	r.Handle(one, m.api(m.patchSubscription)).Methods(http.MethodPatch)
-	r.Handle(one, m.api(m.deleteSubscription)).Methods(http.MethodDelete)
-	r.Handle(one+"/activate", m.api(m.activate)).Methods(http.MethodPost)
-	r.Handle(one+"/listAvailablePlans", m.api(m.listAvailablePlans)).Methods(http.MethodGet)
-	r.Handle(one+"/operations", m.api(m.listOperations)).Methods(http.MethodGet)
-	r.Handle(one+"/operations/{operationId}", m.api(m.getOperation)).Methods(http.MethodGet)
-	r.Handle(one+"/operations/{operationId}", m.api(m.patchOperation)).Methods(http.MethodPatch)
+	r.Handle("/api/saas/subscriptions/resolve", m.api(m.resolve)).Methods(http.MethodPost)
+	r.Handle("/api/saas/subscriptions", m.api(m.listSubscriptions)).Methods(http.MethodGet)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}", m.api(m.getSubscription)).Methods(http.MethodGet)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}", m.api(m.patchSubscription)).Methods(http.MethodPatch)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}", m.api(m.deleteSubscription)).Methods(http.MethodDelete)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}/activate", m.api(m.activate)).Methods(http.MethodPost)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}/listAvailablePlans", m.api(m.listAvailablePlans)).Methods(http.MethodGet)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}/operations", m.api(m.listOperations)).Methods(http.MethodGet)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}/operations/{operationId}", m.api(m.getOperation)).Methods(http.MethodGet)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}/operations/{operationId}", m.api(m.patchOperation)).Methods(http.MethodPatch)
 
 	// The metering service (docs/microsoft.md §7).
 	r.Handle("/api/usageEvent", m.api(m.postUsageEvent)).Methods(http.MethodPost)
@@ -38,8 +35,8 @@ func (m *Marketplace) Routes(r *mux.Router) {
 	}
 
 	// The sample publisher (fixtures' default webhook and landing-page URLs).
-	r.HandleFunc(SampleWebhookPath, m.sampleWebhook).Methods(http.MethodPost)
-	r.HandleFunc(SampleLandingPath, m.sampleLanding).Methods(http.MethodGet)
+	r.HandleFunc("/_sandbox/microsoft/sample/webhook", m.sampleWebhook).Methods(http.MethodPost)
+	r.HandleFunc("/_sandbox/microsoft/sample/landing", m.sampleLanding).Methods(http.MethodGet)
 
 	// Control API: Microsoft's side of the marketplace, for tests and people.
 	r.Handle("/_sandbox/microsoft/fixtures", m.control(m.listFixtures)).Methods(http.MethodGet)

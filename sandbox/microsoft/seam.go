@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
@@ -53,11 +54,17 @@ func (m *Marketplace) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 
 // FaultStatuses are the statuses a fault rule may inject into the
 // fulfillment API: what a publisher meets in front of the real one.
-func (m *Marketplace) FaultStatuses() []int {
+func (m *Marketplace) FaultStatuses() []int { return FaultStatuses() }
+
+// FaultStatuses are the statuses a fault rule may inject into the
+// marketplace's API, sorted; the sandbox checks rules against them before
+// any marketplace is built.
+func FaultStatuses() []int {
 	out := make([]int, 0, len(codeOfStatus))
 	for s := range codeOfStatus {
 		out = append(out, s)
 	}
+	slices.Sort(out)
 	return out
 }
 

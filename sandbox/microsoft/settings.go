@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/entra"
 )
 
 // Settings are the behaviours of the fake commercial marketplace that no
@@ -36,6 +38,9 @@ type Settings struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes" usage:"largest request body accepted, in bytes"`
 
 	Webhook WebhookSettings `yaml:"webhook"`
+	// Entra shapes the Entra-like token service publishers get their
+	// tokens from (package entra, docs/microsoft.md §2).
+	Entra entra.Settings `yaml:"entra"`
 }
 
 // WebhookSettings shape the deliveries to the publishers' webhook URLs.
@@ -66,6 +71,7 @@ const (
 // DefaultSettings are the settings the sandbox starts with.
 func DefaultSettings() Settings {
 	return Settings{
+		Entra:                 entra.DefaultSettings(),
 		Profile:               ProfileDocs,
 		OperationDelay:        10 * time.Second,
 		AckWindow:             10 * time.Second,
@@ -121,6 +127,9 @@ func (s Settings) Validate() error {
 		if n.value < n.min || n.value > n.max {
 			errs = append(errs, fmt.Errorf("microsoft.%s: %d is outside %d to %d", n.name, n.value, n.min, n.max))
 		}
+	}
+	if err := s.Entra.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
