@@ -79,7 +79,9 @@ func startServer(t *testing.T, env map[string]string, args ...string) started {
 
 func TestServePrintsCredentialsAnswersAndShutsDownGracefully(t *testing.T) {
 	url, stdout, stop := start(t, nil)
-	for _, want := range []string{"demo-partner / demo-secret", "readonly-partner / readonly-secret", "second-partner / second-secret", "clock: real"} {
+	for _, want := range []string{"demo-partner / demo-secret", "readonly-partner / readonly-secret", "second-partner / second-secret", "clock: real",
+		"Microsoft SaaS Fulfillment API v2: " + url + "/api/saas/subscriptions",
+		"contoso: 72f988bf-0000-4000-8000-00000000c0de / 5a1e7c3d-2b4f-4e6a-9c8d-0000000c0150 / contoso-sandbox-secret"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, stdout)
 		}
@@ -200,5 +202,25 @@ func TestReadmeDocumentsEverySetting(t *testing.T) {
 		if !strings.Contains(string(readme), row) {
 			t.Errorf("README.md lacks the settings row (run `sandbox settings`):\n%s", row)
 		}
+	}
+}
+
+// TestBannerNamesOnlyTheMarketplacesServed: with marketplaces: gitlab the
+// Microsoft section (and its routes) are gone.
+func TestBannerNamesOnlyTheMarketplacesServed(t *testing.T) {
+	url, stdout, stop := start(t, nil, "--marketplaces", "gitlab")
+	defer func() { _ = stop() }()
+	if strings.Contains(stdout.String(), "Microsoft") || !strings.Contains(stdout.String(), "GitLab Marketplace API") {
+		t.Errorf("banner:\n%s", stdout)
+	}
+	waitHealthy(t, url)
+	resp, err := http.Get(url + "/api/saas/subscriptions?api-version=2018-08-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "this sandbox serves gitlab") {
+		t.Errorf("%d %s", resp.StatusCode, body)
 	}
 }

@@ -204,25 +204,3 @@ func newLogger(cfg sandbox.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// printBanner tells a person where the sandbox listens, where a client on
-// this host reaches it, and how to call it.
-func printBanner(w io.Writer, where listener, cfg sandbox.Config, fx fixtures.Fixtures) {
-	baseURL := where.URL
-	fmt.Fprintf(w, "marketplace-sandbox listening on %s (%s; clock: %s)\n", where.Listen, where.Interfaces, cfg.Clock)
-	fmt.Fprintf(w, "  URL on this host:       %s\n", baseURL)
-	fmt.Fprintf(w, "  GitLab Marketplace API: %s/api/v1/marketplace/subscriptions (token: POST %s/oauth/token)\n", baseURL, baseURL)
-	fmt.Fprintf(w, "  control API:            %s/_sandbox/health, /_sandbox/clock, /_sandbox/gitlab/subscriptions\n", baseURL)
-	fmt.Fprintln(w, "  credentials (client_id / client_secret: scopes, trading partners):")
-	for _, p := range fx.GitLab.Partners {
-		fmt.Fprintf(w, "    %s / %s: %s; %s\n", p.ClientID, p.ClientSecret, strings.Join(p.Scopes, " "), strings.Join(p.TradingPartnerIDs, ", "))
-	}
-	fmt.Fprintf(w, "  try: curl -s -X POST %s/oauth/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s -d scope=marketplace.order:create\n",
-		baseURL, firstClient(fx).ClientID, firstClient(fx).ClientSecret)
-}
-
-func firstClient(fx fixtures.Fixtures) fixtures.Partner {
-	if len(fx.GitLab.Partners) == 0 {
-		return fixtures.Partner{}
-	}
-	return fx.GitLab.Partners[0]
-}
