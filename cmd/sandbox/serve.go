@@ -203,4 +203,3 @@ func newLogger(cfg sandbox.Config, w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
-
