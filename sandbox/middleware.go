@@ -31,7 +31,7 @@ func (s *Sandbox) middleware(next http.Handler) http.Handler {
 	s.recorder = rec
 	// normalizePath first: which marketplace a request is for, and so
 	// which headers carry its request id, depends on its clean path.
-	return normalizePath(requestid.Middleware(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(refuseBadQuery(next))))),
+	return normalizePath(requestid.Middleware(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(s.refuseBadQuery(next))))),
 		requestid.WithHeaders(s.requestIDHeaders)))
 }
 
@@ -59,7 +59,9 @@ func (s *Sandbox) requestIDHeaders(r *http.Request) []string {
 // that separator (its own parser reads it); the control API, read with
 // net/http's parser, which would silently drop such pairs and so ignore a
 // filter the client meant, refuses it.
-func refuseBadQuery(next http.Handler) http.Handler {
+//
+// The answer is in the envelope of the marketplace the request is for.
+func (s *Sandbox) refuseBadQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.RawQuery != "" {
 			query := r.URL.RawQuery
@@ -67,8 +69,12 @@ func refuseBadQuery(next http.Handler) http.Handler {
 				query = strings.ReplaceAll(query, ";", "&")
 			}
 			if _, err := url.ParseQuery(query); err != nil {
-				writeControlError(w, r, http.StatusBadRequest, "invalid_request",
-					"The query string could not be parsed: "+err.Error()+".")
+				msg := "The query string could not be parsed: " + err.Error() + "."
+				if m := s.marketplaceFor(r); m != nil {
+					m.WriteFault(w, r, http.StatusBadRequest, msg)
+					return
+				}
+				writeControlError(w, r, http.StatusBadRequest, "invalid_request", msg)
 				return
 			}
 		}

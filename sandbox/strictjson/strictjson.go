@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -25,7 +26,8 @@ func Check(body []byte) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	if err := value(dec, "$"); err != nil {
+	w := walker{dec: dec, path: make([]string, 0, 8)}
+	if err := w.value(); err != nil {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -34,37 +36,73 @@ func Check(body []byte) error {
 	return nil
 }
 
-// value walks one JSON value whose first token is next in dec.
-func value(dec *json.Decoder, path string) error {
-	tok, err := dec.Token()
+// MaxDepth is how deeply a checked document may nest objects and arrays.
+// No control body needs more than a handful of levels; a bound keeps a
+// hostile body (100 000 levels fit in 200 KB) from costing time and memory
+// without end.
+const MaxDepth = 64
+
+// walker walks a document token by token. path holds the segments of the
+// value being read (a key or an index), joined only when a problem is
+// reported, so that the walk costs no memory per level.
+type walker struct {
+	dec  *json.Decoder
+	path []string
+}
+
+// where renders the path of the value being read, e.g. $.lines[2].
+func (w *walker) where() string {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, seg := range w.path {
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
+// value walks one JSON value whose first token is next.
+func (w *walker) value() error {
+	tok, err := w.dec.Token()
 	if err != nil {
 		return syntax(err)
 	}
 	switch tok {
+	case json.Delim('{'), json.Delim('['):
+		if len(w.path) >= MaxDepth {
+			return fmt.Errorf("the body nests objects and arrays deeper than %d levels (at %s)", MaxDepth, w.where())
+		}
+	}
+	switch tok {
 	case json.Delim('{'):
 		seen := map[string]bool{}
-		for dec.More() {
-			keyTok, err := dec.Token()
+		for w.dec.More() {
+			keyTok, err := w.dec.Token()
 			if err != nil {
 				return syntax(err)
 			}
 			key, _ := keyTok.(string)
 			if seen[key] {
-				return fmt.Errorf("the key %s is given twice in %s; give it once", strconv.Quote(key), path)
+				return fmt.Errorf("the key %s is given twice in %s; give it once", strconv.Quote(key), w.where())
 			}
 			seen[key] = true
-			if err := value(dec, path+"."+key); err != nil {
+			w.path = append(w.path, "."+key)
+			err = w.value()
+			w.path = w.path[:len(w.path)-1]
+			if err != nil {
 				return err
 			}
 		}
-		_, err = dec.Token()
+		_, err = w.dec.Token()
 	case json.Delim('['):
-		for i := 0; dec.More(); i++ {
-			if err := value(dec, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+		for i := 0; w.dec.More(); i++ {
+			w.path = append(w.path, "["+strconv.Itoa(i)+"]")
+			err := w.value()
+			w.path = w.path[:len(w.path)-1]
+			if err != nil {
 				return err
 			}
 		}
-		_, err = dec.Token()
+		_, err = w.dec.Token()
 	}
 	return syntax(err)
 }

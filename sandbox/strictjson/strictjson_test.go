@@ -33,3 +33,30 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestDeepBodiesAreRefusedCheaply is the regression test of a remote
+// out-of-memory: the checker once built each value's path by copying its
+// parent's, so a body nested 100 000 levels deep (600 KB, under every body
+// limit) cost memory and time quadratic in its depth, tens of gigabytes.
+// Past strictjson.MaxDepth it is now refused at once.
+func TestDeepBodiesAreRefusedCheaply(t *testing.T) {
+	for name, body := range map[string]string{
+		"objects": strings.Repeat(`{"a":`, 100_000) + "1" + strings.Repeat("}", 100_000),
+		"arrays":  strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000),
+		"mixed":   strings.Repeat(`[{"k":`, 50_000) + "1" + strings.Repeat("}]", 50_000),
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := strictjson.Check([]byte(body))
+			if err == nil || !strings.Contains(err.Error(), "deeper than 64 levels") {
+				t.Errorf("got %v", err)
+			}
+		})
+	}
+	ok := strings.Repeat("[", strictjson.MaxDepth) + strings.Repeat("]", strictjson.MaxDepth)
+	if err := strictjson.Check([]byte(ok)); err != nil {
+		t.Errorf("%d levels: %v", strictjson.MaxDepth, err)
+	}
+	if err := strictjson.Check([]byte(`{"a":{"b":[1,{"c":1,"c":2}]}}`)); err == nil || !strings.Contains(err.Error(), "$.a.b[1]") {
+		t.Errorf("path of a repeated key: %v", err)
+	}
+}
