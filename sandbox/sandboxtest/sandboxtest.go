@@ -149,3 +149,73 @@ func (s *Server) Token(clientID, secret string, scopes ...string) (string, error
 	}
 	return body.AccessToken, nil
 }
+
+// MicrosoftResource is the SaaS Fulfillment API's resource id, the
+// audience of the tokens a publisher calls it with.
+const MicrosoftResource = "20e940b3-4c77-4b0b-9a53-9e16a1b010a7"
+
+// MicrosoftPublisher is a publisher of Microsoft's marketplace as GET
+// /_sandbox/microsoft/fixtures shows it now.
+type MicrosoftPublisher struct {
+	ID             string `json:"id"`
+	TenantID       string `json:"tenantId"`
+	ClientID       string `json:"clientId"`
+	ClientSecret   string `json:"clientSecret"`
+	WebhookURL     string `json:"webhookUrl"`
+	LandingPageURL string `json:"landingPageUrl"`
+}
+
+// MicrosoftPublisher looks a publisher up in the running sandbox's
+// fixtures (its webhook and landing-page URLs as patched since the start).
+func (s *Server) MicrosoftPublisher(id string) (MicrosoftPublisher, error) {
+	resp, err := http.Get(s.URL + "/_sandbox/microsoft/fixtures")
+	if err != nil {
+		return MicrosoftPublisher{}, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Publishers []MicrosoftPublisher `json:"publishers"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return MicrosoftPublisher{}, fmt.Errorf("microsoft fixtures answered %d: %w", resp.StatusCode, err)
+	}
+	for _, p := range body.Publishers {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return MicrosoftPublisher{}, fmt.Errorf("no Microsoft publisher %q in the sandbox's fixtures", id)
+}
+
+// MicrosoftToken gets a fulfillment API access token for a publisher
+// from the sandbox's Entra-like v2 endpoint, as a publisher's app does
+// with its client credentials. Tokens are timed on the sandbox clock by
+// default (microsoft.entra.token_clock): ask again after an Advance past
+// their hour.
+func (s *Server) MicrosoftToken(publisherID string) (string, error) {
+	p, err := s.MicrosoftPublisher(publisherID)
+	if err != nil {
+		return "", err
+	}
+	form := url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {p.ClientID},
+		"client_secret": {p.ClientSecret}, "scope": {MicrosoftResource + "/.default"},
+	}
+	resp, err := http.PostForm(s.URL+"/"+p.TenantID+"/oauth2/v2.0/token", form)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return "", fmt.Errorf("token request answered %d: %w", resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusOK || body.AccessToken == "" {
+		return "", fmt.Errorf("token request answered %d %s: %s", resp.StatusCode, body.Error, body.Description)
+	}
+	return body.AccessToken, nil
+}
