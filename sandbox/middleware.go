@@ -60,7 +60,8 @@ func (s *Sandbox) requestIDHeaders(r *http.Request) []string {
 // net/http's parser, which would silently drop such pairs and so ignore a
 // filter the client meant, refuses it.
 //
-// The answer is in the envelope of the marketplace the request is for.
+// The answer is in the envelope of the marketplace the request is for
+// when it has its own (badQueryWriter).
 func (s *Sandbox) refuseBadQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.RawQuery != "" {
@@ -70,8 +71,8 @@ func (s *Sandbox) refuseBadQuery(next http.Handler) http.Handler {
 			}
 			if _, err := url.ParseQuery(query); err != nil {
 				msg := "The query string could not be parsed: " + err.Error() + "."
-				if m := s.marketplaceFor(r); m != nil {
-					m.WriteFault(w, r, http.StatusBadRequest, msg)
+				if m, ok := s.marketplaceFor(r).(badQueryWriter); ok {
+					m.WriteBadQuery(w, r, msg)
 					return
 				}
 				writeControlError(w, r, http.StatusBadRequest, "invalid_request", msg)
@@ -80,6 +81,13 @@ func (s *Sandbox) refuseBadQuery(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// badQueryWriter is implemented by a marketplace whose envelope differs
+// from the sandbox's own (GitLab's is the same), to answer an unparsable
+// query string in it.
+type badQueryWriter interface {
+	WriteBadQuery(w http.ResponseWriter, r *http.Request, message string)
 }
 
 // normalizePath routes a path as the real portal's stack does, instead of

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -33,7 +34,11 @@ const fulfillmentScope = "20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default"
 func TestAzidentityAgainstTheTLSSandbox(t *testing.T) {
 	s := startServer(t, nil, "--tls", "--clock", "frozen")
 	defer s.stop()
+	// The banner is written before the CA line: wait for the whole of it.
 	lines := caLines(s.stdout.String())
+	for deadline := time.Now().Add(5 * time.Second); len(lines) == 0 && time.Now().Before(deadline); lines = caLines(s.stdout.String()) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if len(lines) != 1 || !strings.HasPrefix(lines[0], "CA certificate: ") {
 		t.Fatalf("want one CA certificate line, got %q:\n%s", lines, s.stdout)
 	}

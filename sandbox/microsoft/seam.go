@@ -170,3 +170,10 @@ func (m *Marketplace) Describe(baseURL string) map[string]any {
 		"capabilities": []string{"resolve", "activate", "list", "change-plan", "change-quantity", "unsubscribe", "operations", "marketplace-events", "webhooks", "free-trial", "renewal", "metering", "sample-publisher"},
 	}
 }
+
+// WriteBadQuery answers a query string that does not parse (the sandbox
+// refuses it before routing) in the marketplace's envelope: Entra's on
+// its paths, the fulfillment API's elsewhere.
+func (m *Marketplace) WriteBadQuery(w http.ResponseWriter, r *http.Request, message string) {
+	m.WriteFault(w, r, http.StatusBadRequest, message)
+}
