@@ -35,9 +35,10 @@ wait_ok "$S/_sandbox/health"
 echo "== sandbox idle RSS: $(rss $sandbox_pid)"
 
 fx=$(curl -fsS "$S/_sandbox/microsoft/fixtures")
-tenant=$(echo "$fx" | field tenantId)
-client=$(echo "$fx" | field clientId)
-secret=$(echo "$fx" | field clientSecret)
+# the first publisher (contoso), whose offer is bought below
+read -r tenant client secret < <(echo "$fx" | python3 -c 'import sys, json
+p = json.load(sys.stdin)["publishers"][0]
+print(p["tenantId"], p["clientId"], p["clientSecret"])')
 token=$(curl -fsS -X POST "$S/$tenant/oauth2/v2.0/token" -d grant_type=client_credentials -d "client_id=$client" \
 	--data-urlencode "client_secret=$secret" --data-urlencode 'scope=20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default' | field access_token)
 purchase=$(curl -fsS -X POST "$S/_sandbox/microsoft/purchases" -H 'Content-Type: application/json' \
