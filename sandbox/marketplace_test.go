@@ -117,3 +117,19 @@ func TestMarketplacesSetting(t *testing.T) {
 		})
 	}
 }
+
+// TestMicrosoftFixturesShowCallableURLs: the fixtures route shows each
+// publisher's webhook and landing-page URLs as a client can call them,
+// the sample publisher's resolved against the sandbox's URL.
+func TestMicrosoftFixturesShowCallableURLs(t *testing.T) {
+	srv := frozen(t)
+	a := send(t, http.MethodGet, srv.URL+"/_sandbox/microsoft/fixtures", "")
+	pubs, _ := a.body["publishers"].([]any)
+	if len(pubs) == 0 {
+		t.Fatalf("%d %s", a.status, a.raw)
+	}
+	p := pubs[0].(map[string]any)
+	if p["webhookUrl"] != srv.URL+"/_sandbox/microsoft/sample/webhook" || p["landingPageUrl"] != srv.URL+"/_sandbox/microsoft/sample/landing" {
+		t.Errorf("publisher %v", p)
+	}
+}

@@ -32,7 +32,16 @@ func (m *Marketplace) listFixtures(r *http.Request) (any, error) {
 		}
 		offers[i] = o
 	}
-	return fixturesView{Publishers: m.publishers.list(), Offers: offers}, nil
+	// The URLs as a client can call them: a relative one (the sample
+	// publisher's) is resolved against the base URL the request came in
+	// on; the stored value, which PATCH sets, stays as it was given.
+	base := baseURLOr(r, m.opts.baseURL)
+	pubs := m.publishers.list()
+	for i := range pubs {
+		pubs[i].WebhookURL = resolveURL(base, pubs[i].WebhookURL)
+		pubs[i].LandingPageURL = resolveURL(base, pubs[i].LandingPageURL)
+	}
+	return fixturesView{Publishers: pubs, Offers: offers}, nil
 }
 
 // patchPublisher is PATCH /_sandbox/microsoft/publishers/{id}

@@ -53,7 +53,7 @@ func TestFixturesAndPublishers(t *testing.T) {
 	}
 	e.m.Reset()
 	r = e.do(http.MethodGet, "/_sandbox/microsoft/fixtures", nil, nil)
-	if r.body["publishers"].([]any)[0].(map[string]any)["landingPageUrl"] != "/_sandbox/microsoft/sample/landing" {
+	if r.body["publishers"].([]any)[0].(map[string]any)["landingPageUrl"] != e.srv.URL+"/_sandbox/microsoft/sample/landing" {
 		t.Fatalf("reset kept the patched URL: %s", r.raw)
 	}
 	if r := e.do(http.MethodGet, "/_sandbox/microsoft/subscriptions", nil, nil); len(r.body["subscriptions"].([]any)) != 0 {
