@@ -206,3 +206,13 @@ func TestListAvailablePlans(t *testing.T) {
 	}
 	expectError(t, e.api(http.MethodGet, "/00000000-0000-4000-8000-000000000000/listAvailablePlans", nil), 404, "EntityNotFound")
 }
+
+// TestIDsAreGUIDsInAnyCase: a subscription or operation id written in upper
+// case names the same subscription, as GUIDs compare without case.
+func TestIDsAreGUIDsInAnyCase(t *testing.T) {
+	e := newEnv(t)
+	id := e.subscribed("basic", nil)
+	if r := e.api(http.MethodGet, "/"+strings.ToUpper(id), nil); r.status != 200 {
+		t.Errorf("upper-case id: %d %s", r.status, r.raw)
+	}
+}

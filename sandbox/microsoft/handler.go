@@ -132,7 +132,9 @@ func (m *Marketplace) authenticate(r *http.Request) (caller, error) {
 // file documents ("an acquisition that does not belong to the current
 // publisher").
 func (m *Marketplace) owned(r *http.Request, c caller) (subscription.Subscription, error) {
-	id := mux.Vars(r)["subscriptionId"]
+	// Ids are GUIDs, which compare without regard to case (RFC 9562 §4);
+	// the sandbox makes them in lower case.
+	id := strings.ToLower(mux.Vars(r)["subscriptionId"])
 	s, err := m.subs.Get(id)
 	if err != nil {
 		return s, m.refusalError(err, "subscriptionId")

@@ -3,6 +3,7 @@ package microsoft
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -191,7 +192,7 @@ func (m *Marketplace) operationOf(r *http.Request, c caller) (subscription.Opera
 		}
 		return subscription.Operation{}, err
 	}
-	op, err := m.subs.Operation(s.ID, mux.Vars(r)["operationId"])
+	op, err := m.subs.Operation(s.ID, strings.ToLower(mux.Vars(r)["operationId"])) // a GUID: any case
 	if err != nil {
 		e := m.refusalError(err, "operationId").(*Error)
 		e.Code = m.operationNotFoundCode()
