@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -16,7 +18,20 @@ func (s *Sandbox) listJournal(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, badRequest("%v.", err)
 	}
+	if q.API != "" && !slices.Contains(s.journalAPIs(), q.API) {
+		return nil, badRequest("api: %q is not one of %s.", q.API, strings.Join(s.journalAPIs(), ", "))
+	}
 	return s.journal.Find(q), nil
+}
+
+// journalAPIs are the names entries are filed under: each marketplace
+// served, the control API's and the one for paths no marketplace owns.
+func (s *Sandbox) journalAPIs() []string {
+	names := make([]string, 0, len(s.markets)+2)
+	for _, m := range s.markets {
+		names = append(names, m.Name())
+	}
+	return append(names, journal.ControlAPI, apiUnowned)
 }
 
 // getJournalEntry is GET /_sandbox/journal/{id}.

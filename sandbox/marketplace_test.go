@@ -133,3 +133,16 @@ func TestMicrosoftFixturesShowCallableURLs(t *testing.T) {
 		t.Errorf("publisher %v", p)
 	}
 }
+
+// TestJournalAPIFilterNamesOnlyWhatIsServed: a misspelt api filter is a
+// 400 naming the known ones, not an empty listing.
+func TestJournalAPIFilterNamesOnlyWhatIsServed(t *testing.T) {
+	srv := frozen(t)
+	if a := send(t, http.MethodGet, srv.URL+"/_sandbox/journal?api=gitlub", ""); a.status != 400 ||
+		!strings.Contains(a.raw, "gitlab, microsoft, sandbox, none") {
+		t.Errorf("%d %s", a.status, a.raw)
+	}
+	if a := send(t, http.MethodGet, srv.URL+"/_sandbox/journal?api=microsoft", ""); a.status != 200 {
+		t.Errorf("%d %s", a.status, a.raw)
+	}
+}
