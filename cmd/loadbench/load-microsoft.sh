@@ -21,12 +21,11 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
+# shellcheck source=cmd/loadbench/lib.sh
+. cmd/loadbench/lib.sh
 
 command -v wrk >/dev/null || { echo "load-microsoft.sh needs wrk: apt-get install -y wrk" >&2; exit 1; }
 [ -x $bin/sandbox ] && [ -x $bin/loadbench ] || { echo "build first: make build" >&2; exit 1; }
-rss() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
-hwm() { awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
-wait_ok() { for _ in $(seq 1 500); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.01; done; return 1; }
 field() { sed -E "s/.*\"$1\":\"([^\"]+)\".*/\\1/"; }
 
 S=http://127.0.0.1:$SANDBOX_PORT
@@ -52,18 +51,6 @@ get_bytes=$(curl -fsS -o /dev/null -w '%{size_download}' "$S$get_path" -H "Autho
 resolve_bytes=$(curl -fsS -o /dev/null -w '%{size_download}' -X POST "$S$resolve_path" -H "Authorization: Bearer $token" \
 	-H "x-ms-marketplace-token: $marketplace_token" -H 'Content-Type: application/json')
 
-# run URL [wrk args...]: one wrk run; prints "requests/s p50 p99 non2xx".
-run() {
-	local url=$1
-	shift
-	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | awk '
-		/Requests\/sec/ {rps = $2}
-		/^ +50%/ {p50 = $2}
-		/^ +99%/ {p99 = $2}
-		/Non-2xx/ {bad = $NF}
-		END {printf "%s %s %s %s\n", rps, p50, p99, bad + 0}'
-}
-
 # compare NAME BYTES PATH [wrk args...]: ROUNDS rounds of a bare handler
 # answering BYTES bytes, then the sandbox on PATH, and the median ratio.
 compare() {
@@ -76,15 +63,11 @@ compare() {
 	for round in $(seq 1 "$ROUNDS"); do
 		read -r brps bp50 bp99 _ < <(run "http://127.0.0.1:$BARE_PORT$path" "$@")
 		read -r srps sp50 sp99 sbad < <(run "$S$path" "$@")
-		local ratio
-		ratio=$(awk -v s="$srps" -v b="$brps" 'BEGIN {printf "%.1f", 100 * s / b}')
-		ratios+=("$ratio")
-		printf '   round %d: bare %8.0f req/s (p50 %s, p99 %s) | sandbox %8.0f req/s (p50 %s, p99 %s) | %s %%' \
-			"$round" "$brps" "$bp50" "$bp99" "$srps" "$sp50" "$sp99" "$ratio"
-		[ "$sbad" = 0 ] && echo || echo "  ($sbad answers not 2xx!)"
+		round_line "$round" "$brps" "$bp50" "$bp99" "$srps" "$sp50" "$sp99" "$sbad"
+		ratios+=("$(awk -v s="$srps" -v b="$brps" 'BEGIN {printf "%.1f", 100 * s / b}')")
 	done
 	kill $bare; wait $bare 2>/dev/null || true
-	echo "   median: $(printf '%s\n' "${ratios[@]}" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}') % of the bare handler"
+	echo "   median: $(median "${ratios[@]}") % of the bare handler"
 }
 
 compare "GET subscription" "$get_bytes" "$get_path" -H "Authorization: Bearer $token"

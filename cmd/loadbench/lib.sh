@@ -1,0 +1,31 @@
+# lib.sh: what load.sh and load-microsoft.sh share. Source it after setting
+# THREADS, CONNECTIONS and DURATION.
+
+rss() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
+hwm() { awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
+wait_ok() { for _ in $(seq 1 500); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.01; done; return 1; }
+
+# run URL [wrk args...]: one wrk run; prints "requests/s p50 p99 non2xx".
+run() {
+	local url=$1
+	shift
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | awk '
+		/Requests\/sec/ {rps = $2}
+		/^ +50%/ {p50 = $2}
+		/^ +99%/ {p99 = $2}
+		/Non-2xx/ {bad = $NF}
+		END {printf "%s %s %s %s\n", rps, p50, p99, bad + 0}'
+}
+
+# round_line N BRPS BP50 BP99 SRPS SP50 SP99 SBAD: prints one round, the
+# bare handler beside the sandbox, and the sandbox's share of it.
+round_line() {
+	local ratio
+	ratio=$(awk -v s="$5" -v b="$2" 'BEGIN {printf "%.1f", 100 * s / b}')
+	printf '   round %d: bare %8.0f req/s (p50 %s, p99 %s) | sandbox %8.0f req/s (p50 %s, p99 %s) | %s %%' \
+		"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$ratio"
+	[ "$8" = 0 ] && echo || echo "  ($8 answers not 2xx!)"
+}
+
+# median RATIO...: the median of the rounds' ratios.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
