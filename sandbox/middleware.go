@@ -253,9 +253,9 @@ func (s *Sandbox) unownedMessage(r *http.Request) string {
 		" (see GET /_sandbox for their base paths)."
 }
 
-func (s *Sandbox) methodNotAllowed(router *mux.Router) http.Handler {
+func (s *Sandbox) methodNotAllowed(routers []*mux.Router) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", strings.Join(allowedMethods(router, r), ", "))
+		w.Header().Set("Allow", strings.Join(allowedMethods(routers, r), ", "))
 		if m := s.marketplaceFor(r); m != nil {
 			m.MethodNotAllowed(w, r)
 			return
@@ -268,11 +268,24 @@ func isControl(r *http.Request) bool {
 	return r.URL.Path == "/_sandbox" || strings.HasPrefix(r.URL.Path, "/_sandbox/")
 }
 
-// allowedMethods lists the methods routed for r's path, for the Allow
-// header of a 405.
-func allowedMethods(router *mux.Router, r *http.Request) []string {
+// allowedMethods lists the methods routed for r's path in any of
+// routers, for the Allow header of a 405.
+func allowedMethods(routers []*mux.Router, r *http.Request) []string {
 	seen := map[string]bool{}
 	path := r.URL.EscapedPath()
+	for _, router := range routers {
+		allowedIn(router, path, seen)
+	}
+	out := make([]string, 0, len(seen))
+	for m := range seen {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// allowedIn adds to seen the methods router routes for path.
+func allowedIn(router *mux.Router, path string, seen map[string]bool) {
 	_ = router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		pattern, err := route.GetPathRegexp()
 		if err != nil {
@@ -290,10 +303,4 @@ func allowedMethods(router *mux.Router, r *http.Request) []string {
 		}
 		return nil
 	})
-	out := make([]string, 0, len(seen))
-	for m := range seen {
-		out = append(out, m)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -17,6 +17,16 @@ run() {
 		END {printf "%s %s %s %s\n", rps, p50, p99, bad + 0}'
 }
 
+# warm URL [wrk args...]: WARMUP (default 2s) of load whose figures are
+# thrown away, so that the rounds measure a process whose heap, journal
+# ring and connection buffers have reached their steady size (the first
+# seconds of a fresh process run slower while its pages fault in).
+warm() {
+	local url=$1
+	shift
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-2s}" "$@" "$url" >/dev/null
+}
+
 # round_line N BRPS BP50 BP99 SRPS SP50 SP99 SBAD: prints one round, the
 # bare handler beside the sandbox, and the sandbox's share of it.
 round_line() {

@@ -7,7 +7,7 @@
 #
 #   bash cmd/loadbench/load-microsoft.sh   (make load-microsoft builds bin/ first)
 #
-# Environment: DURATION (default 5s a run), ROUNDS (3), CONNECTIONS (32), THREADS (1).
+# Environment: DURATION (default 5s a run), WARMUP (2s, once per phase, figures discarded), ROUNDS (3), CONNECTIONS (32), THREADS (1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-5s}
@@ -60,6 +60,8 @@ compare() {
 	wait_ok "http://127.0.0.1:$BARE_PORT/"
 	echo "== $name ($bytes-byte answers): $ROUNDS rounds of bare handler then sandbox, $DURATION each"
 	local ratios=() round
+	warm "http://127.0.0.1:$BARE_PORT$path" "$@"
+	warm "$S$path" "$@"
 	for round in $(seq 1 "$ROUNDS"); do
 		read -r brps bp50 bp99 _ < <(run "http://127.0.0.1:$BARE_PORT$path" "$@")
 		read -r srps sp50 sp99 sbad < <(run "$S$path" "$@")

@@ -215,8 +215,10 @@ func (rec *Recorder) side(headers string, body []byte, length int64) side {
 	if s.truncated {
 		s.body = rec.secrets.maskCut(s.body)
 	}
-	if masked := rec.secrets.mask(string(s.body)); masked != string(s.body) {
-		s.body = []byte(masked)
+	if text := view(s.body); text != "" {
+		if masked := rec.secrets.mask(text); masked != text {
+			s.body = []byte(masked)
+		}
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -23,6 +24,9 @@ type Secrets struct {
 	// more are the issued credentials of other marketplaces, each with
 	// its own length, when one recorder journals several.
 	more []issuedKind
+	// all is Issued then more, built once by WithSecrets: masking runs on
+	// every request and must not build it each time.
+	all []issuedKind
 }
 
 // issuedKind recognises one marketplace's issued credentials.
@@ -33,6 +37,9 @@ type issuedKind struct {
 
 // kinds lists every kind of issued credential s recognises.
 func (s *Secrets) kinds() []issuedKind {
+	if s.all != nil {
+		return s.all
+	}
 	if s.Issued == nil || s.IssuedLength == 0 {
 		return s.more
 	}
@@ -46,7 +53,7 @@ const MinSecretLength = 8
 func WithSecrets(s Secrets) RecorderOption {
 	return func(rec *Recorder) {
 		for _, f := range s.Fixed {
-			if len(f) >= MinSecretLength {
+			if len(f) >= MinSecretLength && !slices.Contains(rec.secrets.Fixed, f) {
 				rec.secrets.Fixed = append(rec.secrets.Fixed, f)
 			}
 		}
@@ -57,12 +64,21 @@ func WithSecrets(s Secrets) RecorderOption {
 		default:
 			rec.secrets.more = append(rec.secrets.more, issuedKind{s.Issued, s.IssuedLength})
 		}
+		rec.secrets.all = nil
+		rec.secrets.all = rec.secrets.kinds()
 	}
 }
 
-func isTokenChar(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-}
+func isTokenChar(c byte) bool { return tokenChars[c] }
+
+// tokenChars is isTokenChar as a table: the masking scanners ask it of
+// every byte of every journaled text.
+var tokenChars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+	}
+	return t
+}()
 
 // found reports whether text holds a known secret as it stands.
 func (s *Secrets) found(text string) bool {
@@ -79,6 +95,9 @@ func (s *Secrets) found(text string) bool {
 func (s *Secrets) issuedIn(text string, b *strings.Builder) bool {
 	if len(s.more) == 0 {
 		return s.issuedOneKind(text, b, s.Issued, s.IssuedLength)
+	}
+	if b == nil {
+		return s.anyIssued(text)
 	}
 	hit := false
 	for _, k := range s.kinds() {
@@ -97,6 +116,32 @@ func (s *Secrets) issuedIn(text string, b *strings.Builder) bool {
 		b.WriteString(text)
 	}
 	return hit
+}
+
+// anyIssued reports whether text holds an issued credential of any kind,
+// in one scan of its runs of token characters: the question every
+// journaled text is asked, where the answer is nearly always no.
+func (s *Secrets) anyIssued(text string) bool {
+	kinds := s.kinds()
+	for i := 0; i < len(text); {
+		if !isTokenChar(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isTokenChar(text[j]) {
+			j++
+		}
+		for _, k := range kinds {
+			for p := i; k.is != nil && k.length > 0 && p+k.length <= j; p++ {
+				if k.is(text[p : p+k.length]) {
+					return true
+				}
+			}
+		}
+		i = j
+	}
+	return false
 }
 
 // issuedOneKind is issuedIn for one kind of credential, of length n.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -130,7 +131,9 @@ const maxVerified = 4096
 // call, so tokens already verified are remembered by their SHA-256; the
 // times, audience, issuer and app are checked again on every call.
 func (i *Issuer) verified(token string, clockNow func() time.Time) (tokenClaims, error) {
-	sum := sha256.Sum256([]byte(token))
+	// The token is only read: hashing it in place saves a copy of its
+	// 1.2 KB on every call.
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
 	c, ok := i.verifiedTokens.get(string(sum[:]))
 	if !ok {
 		var err error
