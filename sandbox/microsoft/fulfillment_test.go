@@ -216,3 +216,17 @@ func TestIDsAreGUIDsInAnyCase(t *testing.T) {
 		t.Errorf("upper-case id: %d %s", r.status, r.raw)
 	}
 }
+
+// TestOnlyResolveItselfIsNotASubscriptionID: the subscription routes
+// leave "resolve" to its own route (a wrong method on it is 405, tested
+// at the sandbox's level), and every other segment, however close, is
+// still looked up as an id.
+func TestOnlyResolveItselfIsNotASubscriptionID(t *testing.T) {
+	e := newEnv(t)
+	for _, id := range []string{"r", "res", "resolv", "resolvE", "Resolve", "resolved", "xresolve", "resolve-1"} {
+		t.Run(id, func(t *testing.T) {
+			r := e.api(http.MethodGet, "/"+id, nil)
+			expectError(t, r, http.StatusNotFound, "EntityNotFound")
+		})
+	}
+}
