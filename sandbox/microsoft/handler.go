@@ -193,19 +193,6 @@ func stringField(obj map[string]json.RawMessage, name, target string) (string, b
 	return s, true, nil
 }
 
-// intField reads an optional whole-number field.
-func intField(obj map[string]json.RawMessage, name, target string) (int, bool, error) {
-	raw, ok := obj[name]
-	if !ok {
-		return 0, false, nil
-	}
-	var n int32
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return 0, true, newError(CodeBadRequest, target, fmt.Sprintf("%s must be a whole number.", name))
-	}
-	return int(n), true, nil
-}
-
 // baseURL is the sandbox's own base URL as the request reached it.
 func baseURL(r *http.Request) string {
 	scheme := "http"

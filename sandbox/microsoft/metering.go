@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -49,11 +50,13 @@ type usageEvent struct {
 
 // usageRequest is an event as the publisher sends it, before checks.
 type usageRequest struct {
-	ResourceID         string  `json:"resourceId"`
-	Quantity           float64 `json:"quantity"`
-	Dimension          string  `json:"dimension"`
-	EffectiveStartTime string  `json:"effectiveStartTime"`
-	PlanID             string  `json:"planId"`
+	ResourceID string `json:"resourceId"`
+	// Quantity is a double in Microsoft's file (usage may be fractional);
+	// nil when the event has none.
+	Quantity           *float64 `json:"quantity"`
+	Dimension          string   `json:"dimension"`
+	EffectiveStartTime string   `json:"effectiveStartTime"`
+	PlanID             string   `json:"planId"`
 }
 
 // meterStore keeps accepted usage events.
@@ -103,17 +106,20 @@ func (s *meterStore) list() []usageEvent {
 // checkUsage runs every rule on one event and returns its status and,
 // when it is not Accepted, why.
 func (m *Marketplace) checkUsage(req usageRequest, c caller, now time.Time) (usageEvent, string, string) {
-	e := usageEvent{ResourceID: req.ResourceID, Quantity: req.Quantity, Dimension: req.Dimension, PlanID: req.PlanID}
+	e := usageEvent{ResourceID: req.ResourceID, Dimension: req.Dimension, PlanID: req.PlanID}
+	if req.Quantity != nil {
+		e.Quantity = *req.Quantity
+	}
 	start, err := time.Parse(time.RFC3339, req.EffectiveStartTime)
 	switch {
-	case req.ResourceID == "" || req.Dimension == "" || req.PlanID == "" || req.EffectiveStartTime == "":
+	case req.ResourceID == "" || req.Quantity == nil || req.Dimension == "" || req.PlanID == "" || req.EffectiveStartTime == "":
 		return e, usageBadArgument, "resourceId, quantity, dimension, effectiveStartTime and planId are required."
 	case err != nil:
 		return e, usageBadArgument, "effectiveStartTime must be a date-time (RFC 3339)."
 	}
 	e.EffectiveStartTime = start.UTC()
 	switch {
-	case req.Quantity <= 0:
+	case e.Quantity <= 0:
 		return e, usageInvalidQuantity, "quantity must be greater than 0."
 	case start.Before(now.Add(-24 * time.Hour)):
 		return e, usageExpired, "The usage event is older than 24 hours."
@@ -187,13 +193,25 @@ func badArgument(why string) error {
 		Details: []ErrorDetail{{Code: string(CodeBadArgument), Message: why, Target: "usageEventRequest"}}}
 }
 
-// jsonProblem phrases a decoding error without echoing the body.
+// jsonProblem phrases a decoding error without echoing the body: a
+// number too large for its field is out of range, which is not the same
+// mistake as a value of another type.
 func jsonProblem(err error) string {
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return te.Field + " has the wrong type"
+	if !errors.As(err, &te) {
+		return "malformed JSON"
 	}
-	return "malformed JSON"
+	want := "a string"
+	switch te.Type.Kind() {
+	case reflect.Float32, reflect.Float64, reflect.Int, reflect.Int32, reflect.Int64:
+		if strings.HasPrefix(te.Value, "number") {
+			return te.Field + " is out of range"
+		}
+		want = "a number"
+	case reflect.Struct, reflect.Map:
+		want = "an object"
+	}
+	return te.Field + " must be " + want
 }
 
 // postBatchUsageEvent is POST /api/batchUsageEvent {request: [...]}: each

@@ -29,8 +29,8 @@ func TestPatchSubscription(t *testing.T) {
 		{"quantity fraction", seats, map[string]any{"quantity": 1.5}, "BadRequest", "whole number"},
 		{"same plan", flat, map[string]any{"planId": "basic"}, "BadRequest", "is already subscribed to plan basic. Changing plans only supported between two different plans"},
 		{"plan not in offer", flat, map[string]any{"planId": "standard"}, "BadRequest", "Request Plan is NOT in Catalog."},
-		{"quantity above max", seats, map[string]any{"quantity": 101}, "BadRequest", "outside the limits"},
-		{"quantity below min", seats, map[string]any{"quantity": 0}, "BadRequest", "outside the limits"},
+		{"quantity above max", seats, map[string]any{"quantity": 101}, "BadRequest", "Quantity 101 is above the maximum of plan team-seats, which takes 1 to 100 seats."},
+		{"quantity below min", seats, map[string]any{"quantity": 0}, "BadRequest", "Quantity 0 is below the minimum of plan team-seats"},
 		{"quantity of a flat plan", flat, map[string]any{"quantity": 2}, "BadRequest", "flat-rate"},
 		{"same quantity", seats, map[string]any{"quantity": 5}, "BadRequest", "already has quantity 5"},
 	}
