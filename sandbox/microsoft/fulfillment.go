@@ -162,8 +162,12 @@ type subscriptionsPage struct {
 // subscriptions in every state, oldest first, microsoft.page_size a page;
 // @nextLink carries an opaque continuationToken for the next one.
 func (m *Marketplace) listSubscriptions(w http.ResponseWriter, r *http.Request, c caller) error {
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	offset := 0
-	if tok := r.URL.Query().Get("continuationToken"); tok != "" {
+	if tok := q.Get("continuationToken"); tok != "" {
 		n, ok := m.readContinuation(tok, c.publisher.ID)
 		if !ok {
 			return newError(CodeBadRequest, "continuationToken", "The continuationToken is invalid; use the @nextLink of the previous page as it is.")
@@ -226,8 +230,12 @@ func (m *Marketplace) listAvailablePlans(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	offer := m.catalog.byID[s.OfferID]
-	filter, filtered := r.URL.Query()["planId"]
+	filter, filtered := q["planId"]
 	out := []fixtures.Plan{}
 	for _, p := range offer.Plans {
 		if p.IsStopSell && p.PlanID != s.PlanID {

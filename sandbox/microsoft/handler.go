@@ -92,18 +92,47 @@ func echoable(id string) bool {
 
 // checkAPIVersion: every call names api-version=2018-08-31 (docs/microsoft.md §1).
 func checkAPIVersion(r *http.Request) error {
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := query(r)
 	if err != nil {
-		return newError(CodeBadRequest, "query", "The query string is malformed.")
+		return err
 	}
 	versions := q["api-version"]
 	switch {
 	case len(versions) == 0 || versions[0] == "":
 		return newError(CodeAPIVersionUnspecified, "api-version", "The api-version query parameter (?api-version=) is required for all requests.")
 	case len(versions) > 1 || versions[0] != APIVersion:
-		return newError(CodeUnsupportedAPIVersion, "api-version", fmt.Sprintf("Unsupported api-version '%s'. The supported api-versions are '%s'.", strings.Join(versions, ","), APIVersion))
+		msg := fmt.Sprintf("Unsupported api-version '%s'. The supported api-versions are '%s'.", strings.Join(versions, ","), APIVersion)
+		if strings.Contains(versions[0], ";") {
+			msg += " A ';' does not separate query parameters: separate them with '&'."
+		}
+		return newError(CodeUnsupportedAPIVersion, "api-version", msg)
 	}
 	return nil
+}
+
+// query reads the query string of a fulfillment or metering call as
+// Microsoft's service does: pairs are separated by '&' only, and a ';' is
+// a character of the key or value it stands in, as in ASP.NET's query
+// parser and in Express's, which Microsoft's emulator runs on. Go's
+// url.ParseQuery refuses a ';' (since Go 1.17) and r.URL.Query() silently
+// drops the pair holding one, so neither may read these queries
+// (docs/microsoft.md §1). The sandbox's middleware has already refused
+// a malformed %-escape.
+func query(r *http.Request) (url.Values, error) {
+	out := url.Values{}
+	for pair := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err1 := url.QueryUnescape(rawKey)
+		value, err2 := url.QueryUnescape(rawValue)
+		if err1 != nil || err2 != nil {
+			return nil, newError(CodeBadRequest, "query", "The query string is malformed: a %-escape is not two hexadecimal digits.")
+		}
+		out[key] = append(out[key], value)
+	}
+	return out, nil
 }
 
 // errForbidden is every authentication failure (docs/microsoft.md §1).

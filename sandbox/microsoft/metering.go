@@ -272,7 +272,10 @@ type usageRecord struct {
 // listUsageEvents is GET /api/usageEvents?usageStartDate=[&UsageEndDate&
 // offerId&planId&dimension]: the caller's accepted usage by day.
 func (m *Marketplace) listUsageEvents(w http.ResponseWriter, r *http.Request, c caller) error {
-	q := r.URL.Query()
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	from, err := time.Parse(time.RFC3339, q.Get("usageStartDate"))
 	if err != nil {
 		if from, err = time.Parse(time.DateOnly, q.Get("usageStartDate")); err != nil {
