@@ -59,20 +59,27 @@ type usageRequest struct {
 	PlanID             string   `json:"planId"`
 }
 
-// meterStore keeps accepted usage events.
+// meterStore keeps the newest microsoft.max_usage_events accepted usage
+// events, for duplicate detection and GET /api/usageEvents. Beyond it the
+// oldest is forgotten: a duplicate of it is accepted again, and it leaves
+// the report. Events older than 24 hours are refused anyway, so with a
+// bound above a day's events duplicate detection is unchanged.
 type meterStore struct {
 	// mu guards byKey and order.
 	mu    sync.Mutex
 	byKey map[string]usageEvent
-	order []string
+	order boundedLog[string]
 }
 
-func newMeterStore() *meterStore { return &meterStore{byKey: map[string]usageEvent{}} }
+func newMeterStore(max int) *meterStore {
+	return &meterStore{byKey: map[string]usageEvent{}, order: newBoundedLog[string](max)}
+}
 
 func (s *meterStore) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.byKey, s.order = map[string]usageEvent{}, nil
+	s.byKey = map[string]usageEvent{}
+	s.order.reset()
 }
 
 func meterKey(e usageEvent) string {
@@ -89,15 +96,18 @@ func (s *meterStore) accept(e usageEvent) (usageEvent, bool) {
 		return prev, false
 	}
 	s.byKey[k] = e
-	s.order = append(s.order, k)
+	if oldest, dropped := s.order.add(k); dropped {
+		delete(s.byKey, oldest)
+	}
 	return e, true
 }
 
 func (s *meterStore) list() []usageEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]usageEvent, 0, len(s.order))
-	for _, k := range s.order {
+	keys := s.order.all()
+	out := make([]usageEvent, 0, len(keys))
+	for _, k := range keys {
 		out = append(out, s.byKey[k])
 	}
 	return out
