@@ -82,6 +82,11 @@ func (m *Marketplace) activate(w http.ResponseWriter, r *http.Request, c caller)
 		a.CheckPurchase = func(s subscription.Subscription) error { return m.checkActivation(s, req) }
 	}
 	if err := m.activateSubscription(s.ID, a); err != nil {
+		if isLocked(err) {
+			// Microsoft's file gives activate no 409: a pending operation
+			// (the publisher's own unsubscribe) is a 400 here.
+			return newError(CodeBadRequest, "activate", err.(*subscription.Refusal).Message+" Activate once it has completed.")
+		}
 		return m.refusalError(err, "activate")
 	}
 	w.WriteHeader(http.StatusOK)

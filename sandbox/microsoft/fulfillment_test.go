@@ -143,7 +143,7 @@ func TestActivate(t *testing.T) {
 		{"quantity above the plan's", id, map[string]any{"planId": "team-seats", "quantity": 101}, "Quantity 101 is above the maximum of plan team-seats"},
 		{"quantity on a flat-rate plan", flat, map[string]any{"planId": "basic", "quantity": 3}, "Plan basic is flat-rate and has no quantity; activate with planId only."},
 		{"no plan", id, map[string]any{"quantity": 5}, "planId is required."},
-		{"not JSON", id, "{", "The request body must be a JSON object."},
+		{"not JSON", id, "{", "The request body cannot be read as JSON: the body ends before its JSON value does."},
 		{"quantity text", id, map[string]any{"planId": "team-seats", "quantity": "5"}, "quantity must be a whole number."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -14,6 +16,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/requestid"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/strictjson"
 )
 
 // APIVersion is the only api-version of the SaaS Fulfillment API v2.
@@ -174,7 +177,14 @@ func (m *Marketplace) owned(r *http.Request, c caller) (subscription.Subscriptio
 	return s, nil
 }
 
-// readBody reads at most the configured bytes.
+// readBody reads a JSON request body of at most the configured bytes. A
+// body must be labelled application/json (or a +json type, UTF-8 if a
+// charset is given), as Microsoft's file declares every body and its
+// ASP.NET service requires; a body labelled otherwise, or not at all, was
+// not meant as JSON. It must also be JSON that reads one way only: a key
+// given twice (encoding/json would keep the last without a word), invalid
+// UTF-8 or nesting deeper than strictjson.MaxDepth is refused. An empty
+// body is left to the caller, whose required fields refuse it.
 func (m *Marketplace) readBody(r *http.Request) ([]byte, error) {
 	limit := m.settings.MaxBodyBytes
 	if r.ContentLength > limit {
@@ -187,7 +197,28 @@ func (m *Marketplace) readBody(r *http.Request) ([]byte, error) {
 	if int64(len(body)) > limit {
 		return nil, errTooLarge(limit)
 	}
+	if len(body) == 0 {
+		return body, nil
+	}
+	if header := r.Header.Get("Content-Type"); !jsonMediaType(header) {
+		return nil, newError(CodeBadRequest, "content-type", fmt.Sprintf("The request body must be sent as application/json (UTF-8), not %s.", strconv.Quote(header)))
+	}
+	if err := strictjson.Check(body); err != nil {
+		return nil, newError(CodeBadRequest, "body", fmt.Sprintf("The request body cannot be read as JSON: %v.", err))
+	}
 	return body, nil
+}
+
+// jsonMediaType: application/json or a +json type, UTF-8 if a charset is
+// given. Unlike the control API, which takes curl -d's form label, the
+// vendor API takes what Microsoft's service takes.
+func jsonMediaType(header string) bool {
+	mediaType, params, err := mime.ParseMediaType(header)
+	if err != nil || (mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json")) {
+		return false
+	}
+	cs, set := params["charset"]
+	return !set || strings.EqualFold(cs, "utf-8")
 }
 
 func errTooLarge(limit int64) error {

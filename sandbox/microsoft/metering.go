@@ -172,7 +172,7 @@ func (m *Marketplace) record(e usageEvent, now time.Time) (usageEvent, string) {
 func (m *Marketplace) postUsageEvent(w http.ResponseWriter, r *http.Request, c caller) error {
 	body, err := m.readBody(r)
 	if err != nil {
-		return err
+		return asBadArgument(err)
 	}
 	var req usageRequest
 	if err := json.Unmarshal(body, &req); err != nil {
@@ -203,6 +203,14 @@ func badArgument(why string) error {
 		Details: []ErrorDetail{{Code: string(CodeBadArgument), Message: why, Target: "usageEventRequest"}}}
 }
 
+// asBadArgument gives a refused body the metering service's envelope.
+func asBadArgument(err error) error {
+	if e, ok := err.(*Error); ok {
+		return badArgument(e.Message)
+	}
+	return err
+}
+
 // jsonProblem phrases a decoding error without echoing the body: a
 // number too large for its field is out of range, which is not the same
 // mistake as a value of another type.
@@ -229,7 +237,7 @@ func jsonProblem(err error) string {
 func (m *Marketplace) postBatchUsageEvent(w http.ResponseWriter, r *http.Request, c caller) error {
 	body, err := m.readBody(r)
 	if err != nil {
-		return err
+		return asBadArgument(err)
 	}
 	var batch struct {
 		Request []json.RawMessage `json:"request"`

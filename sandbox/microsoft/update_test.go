@@ -23,7 +23,7 @@ func TestPatchSubscription(t *testing.T) {
 		{"both fields", seats, map[string]any{"planId": "basic", "quantity": 3}, "BadRequest", "Cannot patch more than one field in the same request"},
 		{"neither", seats, map[string]any{}, "BadRequest", "planId or quantity"},
 		{"not an object", seats, "[1]", "BadRequest", "JSON object"},
-		{"malformed", seats, "{", "BadRequest", "JSON object"},
+		{"malformed", seats, "{", "BadRequest", "cannot be read as JSON"},
 		{"plan a number", seats, map[string]any{"planId": 5}, "BadRequest", "planId must be a string"},
 		{"quantity text", seats, map[string]any{"quantity": "5"}, "BadRequest", "whole number"},
 		{"quantity fraction", seats, map[string]any{"quantity": 1.5}, "BadRequest", "whole number"},
