@@ -63,23 +63,28 @@ func activeSubscription(tb testing.TB, base string, p fixtures.Publisher) string
 	return sub
 }
 
-// deliveredTo counts the delivered webhooks of a subscription.
+// deliveredTo counts the delivered webhooks of a subscription, walking
+// every page of the listing.
 func deliveredTo(tb testing.TB, base, sub string) int {
 	tb.Helper()
-	a := mustSend(tb, http.MethodGet, base+"/_sandbox/microsoft/webhooks?subscriptionId="+sub, "")
-	var v struct {
-		Webhooks []struct {
-			Outcome string `json:"outcome"`
-		} `json:"webhooks"`
-	}
-	if err := json.Unmarshal([]byte(a.raw), &v); err != nil {
-		tb.Fatal(err)
-	}
 	n := 0
-	for _, w := range v.Webhooks {
-		if strings.EqualFold(w.Outcome, "delivered") {
-			n++
+	for path := "/_sandbox/microsoft/webhooks?limit=1000&subscriptionId=" + sub; path != ""; {
+		a := mustSend(tb, http.MethodGet, base+path, "")
+		var v struct {
+			Webhooks []struct {
+				Outcome string `json:"outcome"`
+			} `json:"webhooks"`
+			Next string `json:"next"`
 		}
+		if err := json.Unmarshal([]byte(a.raw), &v); err != nil {
+			tb.Fatal(err)
+		}
+		for _, w := range v.Webhooks {
+			if strings.EqualFold(w.Outcome, "delivered") {
+				n++
+			}
+		}
+		path = v.Next
 	}
 	return n
 }

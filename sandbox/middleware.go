@@ -55,10 +55,12 @@ func (s *Sandbox) requestIDHeaders(r *http.Request) []string {
 
 // refuseBadQuery answers 400 to a query string that does not parse, as
 // Rails does for a malformed % escape (Rack raises, Rails answers 400 Bad
-// Request). Rack 2 also splits pairs on ';', so the marketplace takes
-// that separator (its own parser reads it); the control API, read with
-// net/http's parser, which would silently drop such pairs and so ignore a
-// filter the client meant, refuses it.
+// Request). A ';' is left to each marketplace, whose own parser reads it
+// as its vendor's does: GitLab's Rack 2 splits pairs on it, Microsoft's
+// ASP.NET keeps it as a character of the value (sandbox/microsoft's
+// query), so here it only must not hide a bad escape. The control API,
+// read with net/http's parser, which since Go 1.17 would silently drop
+// such pairs and so ignore a filter the client meant, refuses it.
 //
 // The answer is in the envelope of the marketplace the request is for
 // when it has its own (badQueryWriter).

@@ -71,7 +71,9 @@ func TestReadmeExampleScriptIsAccepted(t *testing.T) {
 // routes the code registers, both ways: a route missing from the table is
 // undocumented, a row without a route documents nothing.
 func TestReadmeListsEveryRoute(t *testing.T) {
-	handle := regexp.MustCompile(`r\.Handle(?:Func)?\(("[^"]+"|\w+),[^\n]*?(?:\n[^\n]*?)?\.Methods\(([^)]*)\)`)
+	// A path may be wrapped in a function that narrows its variables
+	// (microsoft's notResolve): the README lists the path as written.
+	handle := regexp.MustCompile(`r\.Handle(?:Func)?\((?:\w+\()?("[^"]+"|\w+)\)?,[^\n]*?(?:\n[^\n]*?)?\.Methods\(([^)]*)\)`)
 	code := map[string][]string{}
 	for _, file := range []string{"sandbox/routes.go", "sandbox/gitlab/routes.go", "sandbox/microsoft/routes.go", "sandbox/microsoft/entra/routes.go"} {
 		for _, m := range handle.FindAllStringSubmatch(readRepoFile(t, file), -1) {

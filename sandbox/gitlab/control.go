@@ -3,80 +3,25 @@ package gitlab
 import (
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/license"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/spec"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/subscription"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/zuora"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/listing"
 )
 
-// Listing bounds: a page holds defaultPage items unless limit says
-// otherwise, and never more than maxPage.
-const (
-	defaultPage = 100
-	maxPage     = 1000
-)
-
-// page is the limit and offset of a control listing.
-type page struct{ limit, offset int }
-
-// filters reads the query parameters of a control listing: each at most
-// once, and none it does not know (a misspelt filter would otherwise list
-// everything). limit and offset are known to every listing.
-func filters(r *http.Request, known ...string) (url.Values, page, error) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
+// filters reads the query parameters of a control listing the way every
+// marketplace's listings read them (package listing), answering a bad
+// one in the portal's envelope.
+func filters(r *http.Request, known ...string) (url.Values, listing.Page, error) {
+	q, pg, err := listing.Query(r, known...)
 	if err != nil {
-		return nil, page{}, newError(CodeInvalidRequest, "The query string is malformed: "+err.Error()+".")
-	}
-	all := append(append([]string(nil), known...), "limit", "offset")
-	for name, values := range q {
-		if !slices.Contains(all, name) {
-			return nil, page{}, newError(CodeInvalidRequest, fmt.Sprintf("Unknown parameter %s: this listing takes %s.", quote(name), strings.Join(all, ", ")))
-		}
-		if len(values) > 1 {
-			return nil, page{}, newError(CodeInvalidRequest, fmt.Sprintf("Parameter %s is given %d times; give it once.", quote(name), len(values)))
-		}
-	}
-	pg := page{limit: defaultPage}
-	for _, p := range []struct {
-		name     string
-		min, max int
-		into     *int
-	}{{"limit", 1, maxPage, &pg.limit}, {"offset", 0, math.MaxInt32, &pg.offset}} {
-		text, set := q[p.name]
-		if !set {
-			continue
-		}
-		n, err := strconv.Atoi(text[0])
-		if err != nil || n < p.min || n > p.max || strconv.Itoa(n) != text[0] {
-			return nil, page{}, newError(CodeInvalidRequest, fmt.Sprintf("%s must be a whole number from %d to %d, not %s.", p.name, p.min, p.max, quote(text[0])))
-		}
-		*p.into = n
+		return nil, pg, newError(CodeInvalidRequest, err.Error())
 	}
 	return q, pg, nil
-}
-
-// listing is the envelope of every control listing: the page of items
-// under its name, how many match in all, and the link to the next page
-// when there is one.
-func listing[T any](r *http.Request, name string, items []T, pg page) map[string]any {
-	total := len(items)
-	start := min(pg.offset, total)
-	end := min(start+pg.limit, total)
-	out := map[string]any{name: append([]T{}, items[start:end]...), "total": total, "limit": pg.limit, "offset": pg.offset}
-	if end < total {
-		q := r.URL.Query()
-		q.Set("offset", strconv.Itoa(end))
-		q.Set("limit", strconv.Itoa(pg.limit))
-		out["next"] = r.URL.Path + "?" + q.Encode()
-	}
-	return out
 }
 
 // listFixtures is GET /_sandbox/gitlab/fixtures: the partners with their
@@ -108,7 +53,7 @@ func (p *Portal) listSubscriptions(w http.ResponseWriter, r *http.Request) error
 		ExternalID: q.Get("externalSubscriptionId"),
 		Status:     status,
 	})
-	writeJSON(w, http.StatusOK, listing(r, "subscriptions", subs, pg))
+	writeJSON(w, http.StatusOK, listing.Of(r, "subscriptions", subs, pg))
 	return nil
 }
 
@@ -126,7 +71,7 @@ func (p *Portal) listCallouts(w http.ResponseWriter, r *http.Request) error {
 			out = append(out, d)
 		}
 	}
-	writeJSON(w, http.StatusOK, listing(r, "deliveries", out, pg))
+	writeJSON(w, http.StatusOK, listing.Of(r, "deliveries", out, pg))
 	return nil
 }
 
@@ -144,7 +89,7 @@ func (p *Portal) listOutbox(w http.ResponseWriter, r *http.Request) error {
 			out = append(out, m)
 		}
 	}
-	writeJSON(w, http.StatusOK, listing(r, "messages", out, pg))
+	writeJSON(w, http.StatusOK, listing.Of(r, "messages", out, pg))
 	return nil
 }
 

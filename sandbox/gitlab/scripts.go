@@ -9,6 +9,7 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/script"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/zuora"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/listing"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/strictjson"
 )
 
@@ -40,7 +41,7 @@ func (p *Portal) listScripts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listing(r, "scripts", p.scripts.List(), pg))
+	writeJSON(w, http.StatusOK, listing.Of(r, "scripts", p.scripts.List(), pg))
 	return nil
 }
 
@@ -157,7 +158,7 @@ func (p *Portal) listPendingCallouts(w http.ResponseWriter, r *http.Request) err
 			out = append(out, v)
 		}
 	}
-	writeJSON(w, http.StatusOK, listing(r, "pending", out, pg))
+	writeJSON(w, http.StatusOK, listing.Of(r, "pending", out, pg))
 	return nil
 }
 

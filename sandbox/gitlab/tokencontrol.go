@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/listing"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/oauth"
 )
 
@@ -49,7 +50,7 @@ func (p *Portal) listTokens(w http.ResponseWriter, r *http.Request) error {
 			out = append(out, controlTokenOf(t))
 		}
 	}
-	writeJSON(w, http.StatusOK, listing(r, "tokens", out, pg))
+	writeJSON(w, http.StatusOK, listing.Of(r, "tokens", out, pg))
 	return nil
 }
 

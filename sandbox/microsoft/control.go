@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/listing"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/spec"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
 )
@@ -101,23 +102,28 @@ func (m *Marketplace) view(id string) (subscriptionView, error) {
 	return v, nil
 }
 
-// listControlSubscriptions is GET /_sandbox/microsoft/subscriptions[?publisherId=].
+// listControlSubscriptions is GET /_sandbox/microsoft/subscriptions
+// [?publisherId=], paged like every control listing (package listing);
+// only the page's subscriptions are built into views.
 func (m *Marketplace) listControlSubscriptions(r *http.Request) (any, error) {
-	q, err := noQuery(r, "publisherId")
+	q, pg, err := listing.Query(r, "publisherId")
 	if err != nil {
-		return nil, err
+		return nil, controlBad("%s", err)
 	}
-	pub, filtered := q["publisherId"]
-	if _, ok := m.publishers.get(pub); filtered && !ok {
+	pub := q.Get("publisherId")
+	if _, ok := m.publishers.get(pub); pub != "" && !ok {
 		return nil, controlBad("No publisher %q.", pub)
 	}
-	out := []subscriptionView{}
-	for _, s := range m.subs.List(func(s subscription.Subscription) bool { return !filtered || s.PublisherID == pub }) {
+	subs := m.subs.List(func(s subscription.Subscription) bool { return pub == "" || s.PublisherID == pub })
+	out := listing.Of(r, "subscriptions", subs, pg)
+	views := []subscriptionView{}
+	for _, s := range out["subscriptions"].([]subscription.Subscription) {
 		if v, err := m.view(s.ID); err == nil {
-			out = append(out, v)
+			views = append(views, v)
 		}
 	}
-	return map[string]any{"subscriptions": out}, nil
+	out["subscriptions"] = views
+	return out, nil
 }
 
 // getControlSubscription is GET /_sandbox/microsoft/subscriptions/{id}.
@@ -133,22 +139,24 @@ func (m *Marketplace) getControlSubscription(r *http.Request) (any, error) {
 }
 
 // listWebhooks is GET /_sandbox/microsoft/webhooks[?subscriptionId=]: one
-// row per delivery attempt.
+// row per delivery attempt, oldest first, of the newest
+// microsoft.webhook.max_deliveries, paged like every control listing.
 func (m *Marketplace) listWebhooks(r *http.Request) (any, error) {
-	q, err := noQuery(r, "subscriptionId")
+	q, pg, err := listing.Query(r, "subscriptionId")
 	if err != nil {
-		return nil, err
+		return nil, controlBad("%s", err)
 	}
-	return map[string]any{"webhooks": m.webhooks.list(q["subscriptionId"])}, nil
+	return listing.Of(r, "webhooks", m.webhooks.list(q.Get("subscriptionId")), pg), nil
 }
 
 // listHeldWebhooks is GET /_sandbox/microsoft/webhooks/pending: webhooks
 // held (manual mode, or a plan) until fired or dropped.
 func (m *Marketplace) listHeldWebhooks(r *http.Request) (any, error) {
-	if _, err := noQuery(r); err != nil {
-		return nil, err
+	_, pg, err := listing.Query(r)
+	if err != nil {
+		return nil, controlBad("%s", err)
 	}
-	return map[string]any{"pending": m.sender.(*outboundSender).dispatcher.Pending()}, nil
+	return listing.Of(r, "pending", m.sender.(*outboundSender).dispatcher.Pending(), pg), nil
 }
 
 // fireWebhook is POST /_sandbox/microsoft/webhooks/{id}/fire: a held

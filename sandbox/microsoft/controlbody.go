@@ -152,13 +152,16 @@ func setString(dst **string) func(json.RawMessage) error {
 	}
 }
 
+// setInt takes a whole number (quantity.go's wholeNumber), clamped so
+// that a huge one reaches the caller's range check, which refuses it as
+// out of range rather than as not a whole number.
 func setInt(dst **int) func(json.RawMessage) error {
 	return func(raw json.RawMessage) error {
-		var n int32
-		if err := json.Unmarshal(raw, &n); err != nil {
+		n, ok := wholeNumber(raw)
+		if !ok {
 			return fmt.Errorf("must be a whole number")
 		}
-		v := int(n)
+		v := clampInt(n)
 		*dst = &v
 		return nil
 	}

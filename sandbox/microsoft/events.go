@@ -106,7 +106,7 @@ func (m *Marketplace) customerChange(s subscription.Subscription, req eventReque
 	if req.PlanID != nil {
 		change, err = m.planChange(s, *req.PlanID)
 	} else {
-		change, err = m.quantityChange(s, *req.Quantity)
+		change, err = m.quantityChange(s, int64(*req.Quantity))
 	}
 	if err != nil {
 		e := err.(*Error)

@@ -73,28 +73,77 @@ func (m *Marketplace) activate(w http.ResponseWriter, r *http.Request, c caller)
 	if err != nil {
 		return err
 	}
-	a := subscription.Activation{CheckPurchase: m.activateChecksPurchase(), TrialMonths: m.settings.FreeTrialMonths}
-	if a.CheckPurchase {
-		obj, err := jsonObject(body, "activate")
+	a := subscription.Activation{TrialMonths: m.settings.FreeTrialMonths}
+	if m.activateChecksPurchase() {
+		req, err := readActivation(body)
 		if err != nil {
 			return err
 		}
-		plan, given, err := stringField(obj, "planId", "planId")
-		if err != nil {
-			return err
-		}
-		if !given {
-			return newError(CodeBadRequest, "planId", "planId is required.")
-		}
-		if a.Quantity, _, err = intField(obj, "quantity", "quantity"); err != nil {
-			return err
-		}
-		a.PlanID = plan
+		a.CheckPurchase = func(s subscription.Subscription) error { return m.checkActivation(s, req) }
 	}
 	if err := m.activateSubscription(s.ID, a); err != nil {
+		if isLocked(err) {
+			// Microsoft's file gives activate no 409: a pending operation
+			// (the publisher's own unsubscribe) is a 400 here.
+			return newError(CodeBadRequest, "activate", err.(*subscription.Refusal).Message+" Activate once it has completed.")
+		}
 		return m.refusalError(err, "activate")
 	}
 	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// activationRequest is the body of activate: the plan and, for a
+// per-seat plan, the quantity purchased.
+type activationRequest struct {
+	planID      string
+	quantity    int64
+	hasQuantity bool
+}
+
+func readActivation(body []byte) (activationRequest, error) {
+	obj, err := jsonObject(body, "activate")
+	if err != nil {
+		return activationRequest{}, err
+	}
+	plan, given, err := stringField(obj, "planId", "planId")
+	if err != nil {
+		return activationRequest{}, err
+	}
+	if !given {
+		return activationRequest{}, newError(CodeBadRequest, "planId", "planId is required.")
+	}
+	q, hasQ, err := quantityField(obj)
+	if err != nil {
+		return activationRequest{}, err
+	}
+	return activationRequest{planID: plan, quantity: q, hasQuantity: hasQ}, nil
+}
+
+// checkActivation compares an activation with the purchase (the 2022
+// pages: 400 for a plan or quantity other than purchased). Microsoft's
+// example sends the purchased planId and quantity, and no public source
+// says an omitted quantity defaults to the purchase's: a per-seat plan
+// needs it, which the answer says (docs/microsoft.md §4). A flat-rate
+// plan has none; 0 counts as none, as an absent quantity reads 0.
+func (m *Marketplace) checkActivation(s subscription.Subscription, req activationRequest) error {
+	plan := m.planOf(s)
+	switch {
+	case req.planID != s.PlanID:
+		return newError(CodeBadRequest, "planId", fmt.Sprintf("Plan %s does not match the purchased plan %s of subscription %s.", req.planID, s.PlanID, s.ID))
+	case !plan.IsPricePerSeat && req.hasQuantity && req.quantity != 0:
+		return newError(CodeBadRequest, "quantity", fmt.Sprintf("Plan %s is flat-rate and has no quantity; activate with planId only.", s.PlanID))
+	case !plan.IsPricePerSeat:
+		return nil
+	case !req.hasQuantity:
+		return newError(CodeBadRequest, "quantity", fmt.Sprintf("quantity is required to activate a subscription to per-seat plan %s: send the purchased quantity, %d.", s.PlanID, s.Quantity))
+	}
+	if err := seatsInRange(plan, req.quantity, ""); err != nil {
+		return err
+	}
+	if req.quantity != int64(s.Quantity) {
+		return newError(CodeBadRequest, "quantity", fmt.Sprintf("Quantity %d does not match the purchased quantity %d of subscription %s.", req.quantity, s.Quantity, s.ID))
+	}
 	return nil
 }
 
@@ -118,8 +167,12 @@ type subscriptionsPage struct {
 // subscriptions in every state, oldest first, microsoft.page_size a page;
 // @nextLink carries an opaque continuationToken for the next one.
 func (m *Marketplace) listSubscriptions(w http.ResponseWriter, r *http.Request, c caller) error {
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	offset := 0
-	if tok := r.URL.Query().Get("continuationToken"); tok != "" {
+	if tok := q.Get("continuationToken"); tok != "" {
 		n, ok := m.readContinuation(tok, c.publisher.ID)
 		if !ok {
 			return newError(CodeBadRequest, "continuationToken", "The continuationToken is invalid; use the @nextLink of the previous page as it is.")
@@ -182,8 +235,12 @@ func (m *Marketplace) listAvailablePlans(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	offer := m.catalog.byID[s.OfferID]
-	filter, filtered := r.URL.Query()["planId"]
+	filter, filtered := q["planId"]
 	out := []fixtures.Plan{}
 	for _, p := range offer.Plans {
 		if p.IsStopSell && p.PlanID != s.PlanID {

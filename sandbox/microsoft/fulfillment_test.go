@@ -122,26 +122,43 @@ func TestCommonRules(t *testing.T) {
 }
 
 // TestActivate: PendingFulfillmentStart → Subscribed with its term; what
-// the docs refuse is 400.
+// the docs refuse is 400, each with its reason. A per-seat plan activated
+// without a quantity said "Quantity 0 does not match": no source says the
+// quantity defaults to the purchase's, so it is required, and the answer
+// says so (docs/microsoft.md §4).
 func TestActivate(t *testing.T) {
 	e := newEnv(t)
 	p := e.purchase(map[string]any{"offerId": "contoso-analytics", "planId": "team-seats", "quantity": 5})
 	id := p.body["subscriptionId"].(string)
+	flat := e.purchase(map[string]any{"offerId": "contoso-analytics", "planId": "basic"}).body["subscriptionId"].(string)
 	for _, tc := range []struct {
-		name string
-		body any
-		code string
+		name, id string
+		body     any
+		message  string
 	}{
-		{"other plan", map[string]any{"planId": "basic"}, "BadRequest"},
-		{"other quantity", map[string]any{"planId": "team-seats", "quantity": 6}, "BadRequest"},
-		{"no plan", map[string]any{"quantity": 5}, "BadRequest"},
-		{"not JSON", "{", "BadRequest"},
-		{"quantity text", map[string]any{"planId": "team-seats", "quantity": "5"}, "BadRequest"},
+		{"other plan", id, map[string]any{"planId": "basic"}, "Plan basic does not match the purchased plan team-seats"},
+		{"other quantity", id, map[string]any{"planId": "team-seats", "quantity": 6}, "Quantity 6 does not match the purchased quantity 5"},
+		{"no quantity on a per-seat plan", id, map[string]any{"planId": "team-seats"}, "quantity is required to activate a subscription to per-seat plan team-seats: send the purchased quantity, 5."},
+		{"null quantity on a per-seat plan", id, `{"planId":"team-seats","quantity":null}`, "quantity is required"},
+		{"quantity above the plan's", id, map[string]any{"planId": "team-seats", "quantity": 101}, "Quantity 101 is above the maximum of plan team-seats"},
+		{"quantity on a flat-rate plan", flat, map[string]any{"planId": "basic", "quantity": 3}, "Plan basic is flat-rate and has no quantity; activate with planId only."},
+		{"no plan", id, map[string]any{"quantity": 5}, "planId is required."},
+		{"not JSON", id, "{", "The request body cannot be read as JSON: the body ends before its JSON value does."},
+		{"quantity text", id, map[string]any{"planId": "team-seats", "quantity": "5"}, "quantity must be a whole number."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expectError(t, e.api(http.MethodPost, "/"+id+"/activate", tc.body), http.StatusBadRequest, tc.code)
+			r := e.api(http.MethodPost, "/"+tc.id+"/activate", tc.body)
+			expectError(t, r, http.StatusBadRequest, "BadRequest")
+			if !strings.Contains(r.body["message"].(string), tc.message) {
+				t.Fatalf("message %q lacks %q", r.body["message"], tc.message)
+			}
 		})
 	}
+	t.Run("a flat-rate plan takes quantity 0 as none", func(t *testing.T) {
+		if r := e.api(http.MethodPost, "/"+flat+"/activate", map[string]any{"planId": "basic", "quantity": 0}); r.status != http.StatusOK {
+			t.Fatalf("%d %s", r.status, r.raw)
+		}
+	})
 	if r := e.api(http.MethodPost, "/"+id+"/activate", map[string]any{"planId": "team-seats", "quantity": 5, "extra": true}); r.status != http.StatusOK {
 		t.Fatalf("activate: %d %s", r.status, r.raw)
 	}
@@ -214,5 +231,19 @@ func TestIDsAreGUIDsInAnyCase(t *testing.T) {
 	id := e.subscribed("basic", nil)
 	if r := e.api(http.MethodGet, "/"+strings.ToUpper(id), nil); r.status != 200 {
 		t.Errorf("upper-case id: %d %s", r.status, r.raw)
+	}
+}
+
+// TestOnlyResolveItselfIsNotASubscriptionID: the subscription routes
+// leave "resolve" to its own route (a wrong method on it is 405, tested
+// at the sandbox's level), and every other segment, however close, is
+// still looked up as an id.
+func TestOnlyResolveItselfIsNotASubscriptionID(t *testing.T) {
+	e := newEnv(t)
+	for _, id := range []string{"r", "res", "resolv", "resolvE", "Resolve", "resolved", "xresolve", "resolve-1"} {
+		t.Run(id, func(t *testing.T) {
+			r := e.api(http.MethodGet, "/"+id, nil)
+			expectError(t, r, http.StatusNotFound, "EntityNotFound")
+		})
 	}
 }

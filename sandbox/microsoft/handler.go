@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -14,6 +16,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/requestid"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/strictjson"
 )
 
 // APIVersion is the only api-version of the SaaS Fulfillment API v2.
@@ -92,18 +95,47 @@ func echoable(id string) bool {
 
 // checkAPIVersion: every call names api-version=2018-08-31 (docs/microsoft.md §1).
 func checkAPIVersion(r *http.Request) error {
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := query(r)
 	if err != nil {
-		return newError(CodeBadRequest, "query", "The query string is malformed.")
+		return err
 	}
 	versions := q["api-version"]
 	switch {
 	case len(versions) == 0 || versions[0] == "":
 		return newError(CodeAPIVersionUnspecified, "api-version", "The api-version query parameter (?api-version=) is required for all requests.")
 	case len(versions) > 1 || versions[0] != APIVersion:
-		return newError(CodeUnsupportedAPIVersion, "api-version", fmt.Sprintf("Unsupported api-version '%s'. The supported api-versions are '%s'.", strings.Join(versions, ","), APIVersion))
+		msg := fmt.Sprintf("Unsupported api-version '%s'. The supported api-versions are '%s'.", strings.Join(versions, ","), APIVersion)
+		if strings.Contains(versions[0], ";") {
+			msg += " A ';' does not separate query parameters: separate them with '&'."
+		}
+		return newError(CodeUnsupportedAPIVersion, "api-version", msg)
 	}
 	return nil
+}
+
+// query reads the query string of a fulfillment or metering call as
+// Microsoft's service does: pairs are separated by '&' only, and a ';' is
+// a character of the key or value it stands in, as in ASP.NET's query
+// parser and in Express's, which Microsoft's emulator runs on. Go's
+// url.ParseQuery refuses a ';' (since Go 1.17) and r.URL.Query() silently
+// drops the pair holding one, so neither may read these queries
+// (docs/microsoft.md §1). The sandbox's middleware has already refused
+// a malformed %-escape.
+func query(r *http.Request) (url.Values, error) {
+	out := url.Values{}
+	for pair := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err1 := url.QueryUnescape(rawKey)
+		value, err2 := url.QueryUnescape(rawValue)
+		if err1 != nil || err2 != nil {
+			return nil, newError(CodeBadRequest, "query", "The query string is malformed: a %-escape is not two hexadecimal digits.")
+		}
+		out[key] = append(out[key], value)
+	}
+	return out, nil
 }
 
 // errForbidden is every authentication failure (docs/microsoft.md §1).
@@ -145,7 +177,14 @@ func (m *Marketplace) owned(r *http.Request, c caller) (subscription.Subscriptio
 	return s, nil
 }
 
-// readBody reads at most the configured bytes.
+// readBody reads a JSON request body of at most the configured bytes. A
+// body must be labelled application/json (or a +json type, UTF-8 if a
+// charset is given), as Microsoft's file declares every body and its
+// ASP.NET service requires; a body labelled otherwise, or not at all, was
+// not meant as JSON. It must also be JSON that reads one way only: a key
+// given twice (encoding/json would keep the last without a word), invalid
+// UTF-8 or nesting deeper than strictjson.MaxDepth is refused. An empty
+// body is left to the caller, whose required fields refuse it.
 func (m *Marketplace) readBody(r *http.Request) ([]byte, error) {
 	limit := m.settings.MaxBodyBytes
 	if r.ContentLength > limit {
@@ -158,7 +197,28 @@ func (m *Marketplace) readBody(r *http.Request) ([]byte, error) {
 	if int64(len(body)) > limit {
 		return nil, errTooLarge(limit)
 	}
+	if len(body) == 0 {
+		return body, nil
+	}
+	if header := r.Header.Get("Content-Type"); !jsonMediaType(header) {
+		return nil, newError(CodeBadRequest, "content-type", fmt.Sprintf("The request body must be sent as application/json (UTF-8), not %s.", strconv.Quote(header)))
+	}
+	if err := strictjson.Check(body); err != nil {
+		return nil, newError(CodeBadRequest, "body", fmt.Sprintf("The request body cannot be read as JSON: %v.", err))
+	}
 	return body, nil
+}
+
+// jsonMediaType: application/json or a +json type, UTF-8 if a charset is
+// given. Unlike the control API, which takes curl -d's form label, the
+// vendor API takes what Microsoft's service takes.
+func jsonMediaType(header string) bool {
+	mediaType, params, err := mime.ParseMediaType(header)
+	if err != nil || (mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json")) {
+		return false
+	}
+	cs, set := params["charset"]
+	return !set || strings.EqualFold(cs, "utf-8")
 }
 
 func errTooLarge(limit int64) error {
@@ -191,19 +251,6 @@ func stringField(obj map[string]json.RawMessage, name, target string) (string, b
 		return "", true, newError(CodeBadRequest, target, fmt.Sprintf("%s must be a string.", name))
 	}
 	return s, true, nil
-}
-
-// intField reads an optional whole-number field.
-func intField(obj map[string]json.RawMessage, name, target string) (int, bool, error) {
-	raw, ok := obj[name]
-	if !ok {
-		return 0, false, nil
-	}
-	var n int32
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return 0, true, newError(CodeBadRequest, target, fmt.Sprintf("%s must be a whole number.", name))
-	}
-	return int(n), true, nil
 }
 
 // baseURL is the sandbox's own base URL as the request reached it.

@@ -247,7 +247,7 @@ func (e *env) event(id string, body map[string]any) reply {
 // webhooks lists the delivery attempts of a subscription.
 func (e *env) webhooks(id string) []map[string]any {
 	e.t.Helper()
-	r := e.do(http.MethodGet, "/_sandbox/microsoft/webhooks?subscriptionId="+id, nil, nil)
+	r := e.do(http.MethodGet, "/_sandbox/microsoft/webhooks?limit=1000&subscriptionId="+id, nil, nil)
 	var out []map[string]any
 	for _, w := range r.body["webhooks"].([]any) {
 		out = append(out, w.(map[string]any))

@@ -16,7 +16,7 @@ import (
 // and of a free trial.
 func (m *Marketplace) activateSubscription(id string, a subscription.Activation) error {
 	now := m.now()
-	_, after, err := m.subs.Update(id, func(s *subscription.Subscription) error { return s.Activate(a, now) },
+	_, after, err := m.subs.UpdateUnlessLocked(id, func(s *subscription.Subscription) error { return s.Activate(a, now) },
 		subscription.Event{At: now, Kind: "activate", Detail: "activated"})
 	if err != nil {
 		return err

@@ -152,9 +152,9 @@ func New(s Settings, fx fixtures.Microsoft, clk *clock.Clock, opts ...Option) (*
 		publishers: newPublisherStore(fx.Publishers),
 		subs:       subscription.NewStore(),
 		tokens:     newTokenStore(),
-		webhooks:   newDeliveryLog(),
-		received:   newReceivedLog(),
-		meters:     newMeterStore(),
+		webhooks:   newDeliveryLog(s.Webhook.MaxDeliveries),
+		received:   newReceivedLog(s.Webhook.MaxDeliveries),
+		meters:     newMeterStore(s.MaxUsageEvents),
 		rules:      &webhookRules{},
 	}
 	_, _ = rand.Read(m.secret[:])

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -49,27 +50,36 @@ type usageEvent struct {
 
 // usageRequest is an event as the publisher sends it, before checks.
 type usageRequest struct {
-	ResourceID         string  `json:"resourceId"`
-	Quantity           float64 `json:"quantity"`
-	Dimension          string  `json:"dimension"`
-	EffectiveStartTime string  `json:"effectiveStartTime"`
-	PlanID             string  `json:"planId"`
+	ResourceID string `json:"resourceId"`
+	// Quantity is a double in Microsoft's file (usage may be fractional);
+	// nil when the event has none.
+	Quantity           *float64 `json:"quantity"`
+	Dimension          string   `json:"dimension"`
+	EffectiveStartTime string   `json:"effectiveStartTime"`
+	PlanID             string   `json:"planId"`
 }
 
-// meterStore keeps accepted usage events.
+// meterStore keeps the newest microsoft.max_usage_events accepted usage
+// events, for duplicate detection and GET /api/usageEvents. Beyond it the
+// oldest is forgotten: a duplicate of it is accepted again, and it leaves
+// the report. Events older than 24 hours are refused anyway, so with a
+// bound above a day's events duplicate detection is unchanged.
 type meterStore struct {
 	// mu guards byKey and order.
 	mu    sync.Mutex
 	byKey map[string]usageEvent
-	order []string
+	order boundedLog[string]
 }
 
-func newMeterStore() *meterStore { return &meterStore{byKey: map[string]usageEvent{}} }
+func newMeterStore(max int) *meterStore {
+	return &meterStore{byKey: map[string]usageEvent{}, order: newBoundedLog[string](max)}
+}
 
 func (s *meterStore) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.byKey, s.order = map[string]usageEvent{}, nil
+	s.byKey = map[string]usageEvent{}
+	s.order.reset()
 }
 
 func meterKey(e usageEvent) string {
@@ -86,15 +96,18 @@ func (s *meterStore) accept(e usageEvent) (usageEvent, bool) {
 		return prev, false
 	}
 	s.byKey[k] = e
-	s.order = append(s.order, k)
+	if oldest, dropped := s.order.add(k); dropped {
+		delete(s.byKey, oldest)
+	}
 	return e, true
 }
 
 func (s *meterStore) list() []usageEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]usageEvent, 0, len(s.order))
-	for _, k := range s.order {
+	keys := s.order.all()
+	out := make([]usageEvent, 0, len(keys))
+	for _, k := range keys {
 		out = append(out, s.byKey[k])
 	}
 	return out
@@ -103,17 +116,20 @@ func (s *meterStore) list() []usageEvent {
 // checkUsage runs every rule on one event and returns its status and,
 // when it is not Accepted, why.
 func (m *Marketplace) checkUsage(req usageRequest, c caller, now time.Time) (usageEvent, string, string) {
-	e := usageEvent{ResourceID: req.ResourceID, Quantity: req.Quantity, Dimension: req.Dimension, PlanID: req.PlanID}
+	e := usageEvent{ResourceID: req.ResourceID, Dimension: req.Dimension, PlanID: req.PlanID}
+	if req.Quantity != nil {
+		e.Quantity = *req.Quantity
+	}
 	start, err := time.Parse(time.RFC3339, req.EffectiveStartTime)
 	switch {
-	case req.ResourceID == "" || req.Dimension == "" || req.PlanID == "" || req.EffectiveStartTime == "":
+	case req.ResourceID == "" || req.Quantity == nil || req.Dimension == "" || req.PlanID == "" || req.EffectiveStartTime == "":
 		return e, usageBadArgument, "resourceId, quantity, dimension, effectiveStartTime and planId are required."
 	case err != nil:
 		return e, usageBadArgument, "effectiveStartTime must be a date-time (RFC 3339)."
 	}
 	e.EffectiveStartTime = start.UTC()
 	switch {
-	case req.Quantity <= 0:
+	case e.Quantity <= 0:
 		return e, usageInvalidQuantity, "quantity must be greater than 0."
 	case start.Before(now.Add(-24 * time.Hour)):
 		return e, usageExpired, "The usage event is older than 24 hours."
@@ -156,7 +172,7 @@ func (m *Marketplace) record(e usageEvent, now time.Time) (usageEvent, string) {
 func (m *Marketplace) postUsageEvent(w http.ResponseWriter, r *http.Request, c caller) error {
 	body, err := m.readBody(r)
 	if err != nil {
-		return err
+		return asBadArgument(err)
 	}
 	var req usageRequest
 	if err := json.Unmarshal(body, &req); err != nil {
@@ -187,13 +203,33 @@ func badArgument(why string) error {
 		Details: []ErrorDetail{{Code: string(CodeBadArgument), Message: why, Target: "usageEventRequest"}}}
 }
 
-// jsonProblem phrases a decoding error without echoing the body.
+// asBadArgument gives a refused body the metering service's envelope.
+func asBadArgument(err error) error {
+	if e, ok := err.(*Error); ok {
+		return badArgument(e.Message)
+	}
+	return err
+}
+
+// jsonProblem phrases a decoding error without echoing the body: a
+// number too large for its field is out of range, which is not the same
+// mistake as a value of another type.
 func jsonProblem(err error) string {
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return te.Field + " has the wrong type"
+	if !errors.As(err, &te) {
+		return "malformed JSON"
 	}
-	return "malformed JSON"
+	want := "a string"
+	switch te.Type.Kind() {
+	case reflect.Float32, reflect.Float64, reflect.Int, reflect.Int32, reflect.Int64:
+		if strings.HasPrefix(te.Value, "number") {
+			return te.Field + " is out of range"
+		}
+		want = "a number"
+	case reflect.Struct, reflect.Map:
+		want = "an object"
+	}
+	return te.Field + " must be " + want
 }
 
 // postBatchUsageEvent is POST /api/batchUsageEvent {request: [...]}: each
@@ -201,7 +237,7 @@ func jsonProblem(err error) string {
 func (m *Marketplace) postBatchUsageEvent(w http.ResponseWriter, r *http.Request, c caller) error {
 	body, err := m.readBody(r)
 	if err != nil {
-		return err
+		return asBadArgument(err)
 	}
 	var batch struct {
 		Request []json.RawMessage `json:"request"`
@@ -254,7 +290,10 @@ type usageRecord struct {
 // listUsageEvents is GET /api/usageEvents?usageStartDate=[&UsageEndDate&
 // offerId&planId&dimension]: the caller's accepted usage by day.
 func (m *Marketplace) listUsageEvents(w http.ResponseWriter, r *http.Request, c caller) error {
-	q := r.URL.Query()
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
 	from, err := time.Parse(time.RFC3339, q.Get("usageStartDate"))
 	if err != nil {
 		if from, err = time.Parse(time.DateOnly, q.Get("usageStartDate")); err != nil {

@@ -164,8 +164,10 @@ func purchasedQuantity(req purchaseRequest, plan fixtures.Plan, bad func(string,
 		return 0
 	case req.Quantity == nil:
 		return plan.MinQuantity
-	case *req.Quantity < plan.MinQuantity || *req.Quantity > plan.MaxQuantity:
-		bad("quantity", "must be %d to %d for plan %s", plan.MinQuantity, plan.MaxQuantity, plan.PlanID)
+	case *req.Quantity > plan.MaxQuantity:
+		bad("quantity", "is above the maximum of plan %s, which takes %d to %d seats", plan.PlanID, plan.MinQuantity, plan.MaxQuantity)
+	case *req.Quantity < plan.MinQuantity:
+		bad("quantity", "is below the minimum of plan %s, which takes %d to %d seats", plan.PlanID, plan.MinQuantity, plan.MaxQuantity)
 	}
 	return *req.Quantity
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/listing"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
 )
 
@@ -32,31 +33,33 @@ type Received struct {
 	Body           json.RawMessage `json:"body,omitempty"`
 }
 
-// receivedLog holds what the sample receiver got, oldest first.
+// receivedLog holds what the sample receiver got, oldest first: the
+// newest microsoft.webhook.max_deliveries, since anyone may post to the
+// receiver.
 type receivedLog struct {
 	// mu guards rows.
 	mu   sync.Mutex
-	rows []Received
+	rows boundedLog[Received]
 }
 
-func newReceivedLog() *receivedLog { return &receivedLog{} }
+func newReceivedLog(max int) *receivedLog { return &receivedLog{rows: newBoundedLog[Received](max)} }
 
 func (l *receivedLog) add(r Received) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.rows = append(l.rows, r)
+	l.rows.add(r)
 }
 
 func (l *receivedLog) list() []Received {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Received{}, l.rows...)
+	return append([]Received{}, l.rows.all()...)
 }
 
 func (l *receivedLog) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.rows = nil
+	l.rows.reset()
 }
 
 // sampleWebhook is the sample publisher's receiver: it verifies the JWT
@@ -103,10 +106,11 @@ func (m *Marketplace) verifySample(r *http.Request, publisherID string) (bool, s
 
 // listReceived is GET /_sandbox/microsoft/sample/webhooks.
 func (m *Marketplace) listReceived(r *http.Request) (any, error) {
-	if _, err := noQuery(r); err != nil {
-		return nil, err
+	_, pg, err := listing.Query(r)
+	if err != nil {
+		return nil, controlBad("%s", err)
 	}
-	return map[string]any{"received": m.received.list()}, nil
+	return listing.Of(r, "received", m.received.list(), pg), nil
 }
 
 // landingView is what the sample landing page shows.

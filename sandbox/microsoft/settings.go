@@ -36,6 +36,9 @@ type Settings struct {
 	PageSize int `yaml:"page_size" usage:"subscriptions per page of GET /api/saas/subscriptions (Microsoft: 100)"`
 	// MaxBodyBytes bounds request bodies; larger ones are answered 400.
 	MaxBodyBytes int64 `yaml:"max_body_bytes" usage:"largest request body accepted, in bytes"`
+	// MaxUsageEvents bounds the metering service's memory: the accepted
+	// events it keeps to find duplicates and report usage.
+	MaxUsageEvents int `yaml:"max_usage_events" usage:"most accepted usage events the metering service keeps (duplicate detection, GET /api/usageEvents); the oldest are dropped first"`
 
 	Webhook WebhookSettings `yaml:"webhook"`
 	// Entra shapes the Entra-like token service publishers get their
@@ -54,6 +57,9 @@ type WebhookSettings struct {
 	// through the control API, to test a publisher's handling of late,
 	// missing or out-of-order webhooks.
 	Mode string `yaml:"mode" usage:"auto (webhooks are sent as they happen) or manual (each waits until POST /_sandbox/microsoft/webhooks/{id}/fire or /drop)"`
+	// MaxDeliveries bounds the delivery log of GET
+	// /_sandbox/microsoft/webhooks, and the sample receiver's log.
+	MaxDeliveries int `yaml:"max_deliveries" usage:"most webhook delivery attempts GET /_sandbox/microsoft/webhooks keeps, and most deliveries the sample receiver keeps; the oldest are dropped first"`
 }
 
 // Profiles of the fulfillment API (microsoft.profile).
@@ -80,11 +86,13 @@ func DefaultSettings() Settings {
 		FreeTrialMonths:       1,
 		PageSize:              100,
 		MaxBodyBytes:          1 << 20,
+		MaxUsageEvents:        10_000,
 		Webhook: WebhookSettings{
 			Attempts:      500,
 			RetryInterval: 8 * time.Hour / 500,
 			Timeout:       10 * time.Second,
 			Mode:          WebhookAuto,
+			MaxDeliveries: 10_000,
 		},
 	}
 }
@@ -123,6 +131,8 @@ func (s Settings) Validate() error {
 		{"page_size", int64(s.PageSize), 1, 1000},
 		{"max_body_bytes", s.MaxBodyBytes, 1024, 64 << 20},
 		{"webhook.attempts", int64(s.Webhook.Attempts), 1, 1000},
+		{"webhook.max_deliveries", int64(s.Webhook.MaxDeliveries), 1, 1_000_000},
+		{"max_usage_events", int64(s.MaxUsageEvents), 1, 1_000_000},
 	} {
 		if n.value < n.min || n.value > n.max {
 			errs = append(errs, fmt.Errorf("microsoft.%s: %d is outside %d to %d", n.name, n.value, n.min, n.max))

@@ -33,7 +33,7 @@ func (m *Marketplace) patchSubscription(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	quantity, hasQuantity, err := intField(obj, "quantity", "quantity")
+	quantity, hasQuantity, err := quantityField(obj)
 	if err != nil {
 		return err
 	}
@@ -101,25 +101,26 @@ func (m *Marketplace) planChange(s subscription.Subscription, planID string) (su
 		if q == 0 {
 			q = plan.MinQuantity
 		}
-		if q < plan.MinQuantity || q > plan.MaxQuantity {
-			return subscription.Change{}, newError(CodeBadRequest, "quantity", fmt.Sprintf("Quantity %d is outside the limits of plan %s (%d to %d); change the quantity first.", q, planID, plan.MinQuantity, plan.MaxQuantity))
+		if err := seatsInRange(plan, int64(q), "; change the quantity first"); err != nil {
+			return subscription.Change{}, err
 		}
 	}
 	return subscription.Change{Action: subscription.ActionChangePlan, PlanID: planID, Quantity: q}, nil
 }
 
 // quantityChange checks a change of seats against the current plan.
-func (m *Marketplace) quantityChange(s subscription.Subscription, q int) (subscription.Change, error) {
+func (m *Marketplace) quantityChange(s subscription.Subscription, q int64) (subscription.Change, error) {
 	plan, _ := m.catalog.plan(s.OfferID, s.PlanID)
-	switch {
-	case !plan.IsPricePerSeat:
+	if !plan.IsPricePerSeat {
 		return subscription.Change{}, newError(CodeBadRequest, "quantity", fmt.Sprintf("Plan %s is flat-rate; only a per-seat plan has a quantity.", s.PlanID))
-	case q < plan.MinQuantity || q > plan.MaxQuantity:
-		return subscription.Change{}, newError(CodeBadRequest, "quantity", fmt.Sprintf("Quantity %d is outside the limits of plan %s (%d to %d).", q, s.PlanID, plan.MinQuantity, plan.MaxQuantity))
-	case q == s.Quantity:
+	}
+	if err := seatsInRange(plan, q, ""); err != nil {
+		return subscription.Change{}, err
+	}
+	if int(q) == s.Quantity {
 		return subscription.Change{}, newError(CodeBadRequest, "quantity", fmt.Sprintf("SaaS subscription %s already has quantity %d.", s.Name, q))
 	}
-	return subscription.Change{Action: subscription.ActionChangeQuantity, PlanID: s.PlanID, Quantity: q}, nil
+	return subscription.Change{Action: subscription.ActionChangeQuantity, PlanID: s.PlanID, Quantity: int(q)}, nil
 }
 
 // deleteSubscription is DELETE /api/saas/subscriptions/{id}: the

@@ -75,26 +75,28 @@ type Delivery struct {
 	Body    json.RawMessage `json:"body"`
 }
 
-// deliveryLog holds every attempt, oldest first.
+// deliveryLog holds the newest microsoft.webhook.max_deliveries attempts,
+// oldest first: a publisher that never answers gets 500 attempts per
+// webhook, so an unbounded log would grow as long as the sandbox runs.
 type deliveryLog struct {
 	// mu guards rows.
 	mu   sync.Mutex
-	rows []Delivery
+	rows boundedLog[Delivery]
 }
 
-func newDeliveryLog() *deliveryLog { return &deliveryLog{} }
+func newDeliveryLog(max int) *deliveryLog { return &deliveryLog{rows: newBoundedLog[Delivery](max)} }
 
 func (l *deliveryLog) add(d Delivery) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.rows = append(l.rows, d)
+	l.rows.add(d)
 }
 
 func (l *deliveryLog) list(subscriptionID string) []Delivery {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := []Delivery{}
-	for _, d := range l.rows {
+	for _, d := range l.rows.all() {
 		if subscriptionID == "" || d.SubscriptionID == subscriptionID {
 			out = append(out, d)
 		}
@@ -105,7 +107,7 @@ func (l *deliveryLog) list(subscriptionID string) []Delivery {
 func (l *deliveryLog) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.rows = nil
+	l.rows.reset()
 }
 
 // outboundSender delivers through the shared outbound package: each

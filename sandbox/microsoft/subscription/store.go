@@ -187,6 +187,17 @@ func (rec *record) operation(opID string) (*opRecord, error) {
 // event; a refused transition changes nothing. It returns the
 // subscription before and after.
 func (st *Store) Update(id string, transition func(*Subscription) error, event Event) (before, after Subscription, err error) {
+	return st.update(id, transition, event, false)
+}
+
+// UpdateUnlessLocked is Update for what a pending operation locks out (a
+// publisher's activate while its unsubscribe is in progress): once the
+// transition accepts, a pending operation refuses it (Locked).
+func (st *Store) UpdateUnlessLocked(id string, transition func(*Subscription) error, event Event) (before, after Subscription, err error) {
+	return st.update(id, transition, event, true)
+}
+
+func (st *Store) update(id string, transition func(*Subscription) error, event Event, respectLock bool) (before, after Subscription, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	rec, err := st.find(id)
@@ -196,6 +207,9 @@ func (st *Store) Update(id string, transition func(*Subscription) error, event E
 	next := rec.sub.clone()
 	if err := transition(&next); err != nil {
 		return Subscription{}, Subscription{}, err
+	}
+	if respectLock && rec.pending != nil {
+		return Subscription{}, Subscription{}, Refuse(Locked, "Subscription %s is locked by the pending operation %s.", id, rec.pending.op.ID)
 	}
 	before, rec.sub = rec.sub.clone(), next
 	rec.appendEvent(event)

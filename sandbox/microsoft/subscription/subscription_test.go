@@ -43,7 +43,7 @@ func TestTerms(t *testing.T) {
 func TestStateMachine(t *testing.T) {
 	now := date("2026-03-07")
 	transitions := map[string]func(*Subscription) error{
-		"activate":    func(s *Subscription) error { return s.Activate(Activation{PlanID: "p"}, now) },
+		"activate":    func(s *Subscription) error { return s.Activate(Activation{}, now) },
 		"suspend":     func(s *Subscription) error { return s.Suspend(now) },
 		"reinstate":   func(s *Subscription) error { return s.Reinstate() },
 		"unsubscribe": func(s *Subscription) error { return s.Unsubscribe(false) },

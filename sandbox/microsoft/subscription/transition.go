@@ -9,11 +9,12 @@ import "time"
 
 // Activation is what the publisher's activate call asks for.
 type Activation struct {
-	PlanID   string
-	Quantity int
-	// CheckPurchase refuses a plan or quantity other than purchased
-	// (docs profile; the live service does not check).
-	CheckPurchase bool
+	// CheckPurchase, when set, refuses an activation whose plan or
+	// quantity is not the purchase's (the docs profile; the live service
+	// does not check). It runs once the status allows the activation, and
+	// its error is returned as it is: the marketplace, which knows the
+	// plans, words it.
+	CheckPurchase func(s Subscription) error
 	// TrialMonths is the length of a free trial.
 	TrialMonths int
 }
@@ -30,11 +31,10 @@ func (s *Subscription) Activate(a Activation, now time.Time) error {
 	default:
 		return Refuse(WrongState, "Subscription %s is %s and cannot be activated.", s.ID, s.SaasSubscriptionStatus)
 	}
-	if a.CheckPurchase && a.PlanID != s.PlanID {
-		return Refuse(Invalid, "Plan %s does not match the purchased plan %s of subscription %s.", a.PlanID, s.PlanID, s.ID)
-	}
-	if a.CheckPurchase && a.Quantity != s.Quantity {
-		return Refuse(Invalid, "Quantity %d does not match the purchased quantity %d of subscription %s.", a.Quantity, s.Quantity, s.ID)
+	if a.CheckPurchase != nil {
+		if err := a.CheckPurchase(*s); err != nil {
+			return err
+		}
 	}
 	term, err := termFrom(now, s.Term.TermUnit)
 	if err != nil {
