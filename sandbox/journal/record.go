@@ -21,6 +21,7 @@ type Recorder struct {
 	control   bool
 	off       bool
 	secrets   Secrets
+	bodies    maskedBodies
 	// correlationHeaders are the request headers whose values are
 	// recorded as correlation ids.
 	correlationHeaders []string
@@ -211,15 +212,21 @@ func (rec *Recorder) side(headers string, body []byte, length int64) side {
 		body, s.truncated = body[:rec.bodyBytes], true
 	}
 	s.truncated = s.truncated || int64(len(body)) < length
+	if len(body) == 0 {
+		return s
+	}
+	if masked, ok := rec.bodies.get(body, s.truncated); ok {
+		s.body = masked
+		return s
+	}
 	s.body = maskBodyBytes(body)
 	if s.truncated {
 		s.body = rec.secrets.maskCut(s.body)
 	}
-	if text := view(s.body); text != "" {
-		if masked := rec.secrets.mask(text); masked != text {
-			s.body = []byte(masked)
-		}
+	if masked := rec.secrets.mask(view(s.body)); masked != view(s.body) {
+		s.body = []byte(masked)
 	}
+	rec.bodies.put(body, s.truncated, s.body)
 	return s
 }
 

@@ -50,3 +50,20 @@ func TestMiddlewareSpeaksEachAPIsHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestNewUUIDIsAVersion4GUID: Microsoft's ids (request, correlation,
+// subscription, operation) are lower-case version-4 GUIDs, and no two
+// are alike.
+func TestNewUUIDIsAVersion4GUID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := requestid.NewUUID()
+		if !uuid.MatchString(id) {
+			t.Fatalf("NewUUID() = %q, not a version-4 GUID", id)
+		}
+		if seen[id] {
+			t.Fatalf("NewUUID() gave %q twice", id)
+		}
+		seen[id] = true
+	}
+}

@@ -6,9 +6,9 @@
 package subscription
 
 import (
-	"crypto/rand"
-	"fmt"
 	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/requestid"
 )
 
 // Status is a subscription's saasSubscriptionStatus.
@@ -179,10 +179,4 @@ type Operation struct {
 }
 
 // NewID is a random version-4 GUID, Microsoft's form for every id.
-func NewID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func NewID() string { return requestid.NewUUID() }
