@@ -163,6 +163,7 @@ func (d *Dispatcher) send(ctx context.Context, m Message, attempt, copy int, wit
 	if d.cfg.Journal != nil {
 		del.Journal = d.cfg.Journal(del.RequestID)
 	}
+	started := time.Now() // wall time, for Exchange.Took: the timeout counts from here too
 	if d.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d.cfg.Timeout)
@@ -177,14 +178,15 @@ func (d *Dispatcher) send(ctx context.Context, m Message, attempt, copy int, wit
 		x.Header = req.Header.Clone()
 	}
 	if err != nil {
-		del.Error, x.Err = err.Error(), err
+		del.Error, x.Err, x.Took = err.Error(), err, time.Since(started)
 		d.exchanged(x)
 		return del, true
 	}
 	var ans Answer
-	if err := d.cfg.Clock.Outside(ctx, func() { ans, x.Took, x.Err = d.do(req, d.cfg.Answered != nil || d.cfg.Exchanged != nil) }); err != nil {
+	if err := d.cfg.Clock.Outside(ctx, func() { ans, x.Err = d.do(req, d.cfg.Answered != nil || d.cfg.Exchanged != nil) }); err != nil {
 		return del, false
 	}
+	x.Took = time.Since(started)
 	x.StatusCode, x.ResponseHeader, x.ResponseBody = ans.StatusCode, ans.Header, ans.Body
 	d.exchanged(x)
 	if x.Err != nil {
@@ -220,17 +222,9 @@ func (d *Dispatcher) request(ctx context.Context, m Message, a Attempt) (*http.R
 }
 
 // do is the part of an attempt that waits on the receiver; it runs
-// without the clock's lock and touches no state. took is wall time (see
-// Exchange.Took): the one thing here the sandbox clock cannot measure.
-func (d *Dispatcher) do(req *http.Request, readBody bool) (ans Answer, took time.Duration, err error) {
-	start := time.Now()
-	ans, err = d.roundTrip(req, readBody)
-	return ans, time.Since(start), err
-}
-
-// roundTrip sends req and reads the answer; the body only for an Answered
-// or Exchanged hook.
-func (d *Dispatcher) roundTrip(req *http.Request, readBody bool) (Answer, error) {
+// without the clock's lock and touches no state. The body is read only
+// for an Answered or Exchanged hook.
+func (d *Dispatcher) do(req *http.Request, readBody bool) (Answer, error) {
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {
 		return Answer{}, err

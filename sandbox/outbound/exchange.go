@@ -28,10 +28,11 @@ type Exchange struct {
 	Body   []byte
 	// At is when the attempt started, on the sandbox clock.
 	At time.Time
-	// Took is the real (wall) time from sending the request to the end
-	// of the answer or the failure: the virtual clock does not move while
-	// a receiver thinks, and the journal's latency of an inbound request
-	// is wall time too. 0 when nothing was sent.
+	// Took is the real (wall) time the attempt's request took, from
+	// building and signing it to the end of the answer or the failure, the
+	// span Config.Timeout bounds: the virtual clock does not move while a
+	// receiver thinks, and the journal's latency of an inbound request is
+	// wall time too.
 	Took time.Duration
 	// StatusCode, ResponseHeader and ResponseBody (at most
 	// AnswerBodyLimit bytes) are the answer; StatusCode is 0 when none
