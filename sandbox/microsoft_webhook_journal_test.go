@@ -104,14 +104,23 @@ func TestEveryWebhookAttemptIsJournaled(t *testing.T) {
 	}
 	t.Run("an answered delivery, with the request as sent", func(t *testing.T) {
 		srv := frozen(t)
-		var sentID string
+		sent := make(chan string, 1)
 		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sentID = r.Header.Get("x-ms-requestid")
+			select {
+			case sent <- r.Header.Get("x-ms-requestid"):
+			default:
+			}
 			w.WriteHeader(http.StatusOK)
 		}))
 		defer receiver.Close()
 		suspendVia(t, srv, receiver.URL+"/hook")
 		srv.Advance(2 * time.Second)
+		var sentID string
+		select {
+		case sentID = <-sent:
+		default:
+			t.Fatal("the advance answered before the publisher got the webhook")
+		}
 
 		got := journalEntries(t, srv.URL, "direction=outbound&api=microsoft")
 		rows := webhookRows(t, srv.URL)
