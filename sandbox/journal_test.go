@@ -71,6 +71,11 @@ func TestJournalMasksEverySecret(t *testing.T) {
 	if len(callouts) != 2 || callouts[0]["status"] != 401.0 || callouts[1]["status"] != 200.0 || len(callouts[1]["correlationIds"].([]any)) != 2 {
 		t.Errorf("callouts %v", callouts)
 	}
+	// The fake Zuora calls the sandbox itself: each callout request is
+	// journaled once, as the portal received it, never also as outbound.
+	if out := entries(journalOf(t, srv, "?direction=outbound")); len(out) != 0 {
+		t.Errorf("callouts journaled twice, also as outbound: %v", out)
+	}
 	tokens := entries(journalOf(t, srv, "?path=/oauth/token&status=200"))
 	for _, e := range tokens {
 		if e["partner"] == nil || e["client"] == nil || !strings.Contains(e["response"].(map[string]any)["body"].(string), `"access_token":"****"`) {

@@ -69,9 +69,16 @@ type Entry struct {
 	// Status is the status written, 0 when nothing was (a reset, empty or
 	// hung connection, or a client that went away).
 	Status int `json:"status"`
-	// Latency is the real time the sandbox took to answer.
+	// Latency is the real time the sandbox took to answer, or for an
+	// outbound request the real time the receiver took (the sandbox
+	// clock may stand still meanwhile).
 	Latency   string  `json:"latency"`
 	LatencyMs float64 `json:"latencyMs"`
+	// Error says why an outbound request got no answer (Status 0): the
+	// connection refused or reset, the timeout, a request that could not
+	// be signed. Inbound entries leave it out: their failures are in the
+	// status and the fault.
+	Error string `json:"error,omitempty"`
 	// Fault is the fault rule that fired, if any.
 	Fault *Fault `json:"fault,omitempty"`
 	// CorrelationIDs are the values of the marketplace's correlation
@@ -109,6 +116,7 @@ type record struct {
 	status                                               int
 	requestID, api, method, path, query, partner, client string
 	url                                                  string // outbound requests only
+	err                                                  string // outbound requests only
 	fault                                                *Fault
 	correlationIDs                                       []string
 	req, resp                                            side
@@ -130,7 +138,7 @@ const recordOverhead = 512
 
 // weigh estimates the memory a record holds.
 func (e *record) weigh() {
-	n := int64(recordOverhead + len(e.requestID) + len(e.url) + len(e.path) + len(e.query) + len(e.partner) + len(e.client) +
+	n := int64(recordOverhead + len(e.requestID) + len(e.url) + len(e.err) + len(e.path) + len(e.query) + len(e.partner) + len(e.client) +
 		len(e.req.headers) + len(e.req.body) + len(e.resp.headers) + len(e.resp.body))
 	for _, id := range e.correlationIDs {
 		n += int64(len(id)) + 16
@@ -164,7 +172,7 @@ func (e *record) entry() Entry {
 	return Entry{
 		Direction: d,
 		ID:        e.id, RequestID: e.requestID, At: e.at, API: e.api, URL: e.url, Method: e.method, Path: e.path, Query: e.query,
-		Partner: e.partner, Client: e.client, Status: e.status,
+		Partner: e.partner, Client: e.client, Status: e.status, Error: e.err,
 		Latency: e.took.String(), LatencyMs: float64(e.took.Microseconds()) / 1000,
 		Fault: e.fault, CorrelationIDs: e.correlationIDs,
 		Request: e.req.message(), Response: e.resp.message(),
@@ -189,7 +197,7 @@ func recordOf(e Entry, bodyBytes int) record {
 		took = time.Duration(e.LatencyMs * float64(time.Millisecond))
 	}
 	return record{
-		at: e.At, took: took, status: e.Status, requestID: e.RequestID, api: e.API, url: e.URL, method: e.Method, path: e.Path,
+		at: e.At, took: took, status: e.Status, requestID: e.RequestID, api: e.API, url: e.URL, err: e.Error, method: e.Method, path: e.Path,
 		query: maskBody(e.Query), partner: e.Partner, client: e.Client, fault: e.Fault,
 		correlationIDs: e.CorrelationIDs, req: sideOf(e.Request), resp: sideOf(e.Response),
 	}

@@ -26,7 +26,10 @@ type Query struct {
 	RequestID     string
 	CorrelationID string
 	Fault         string
-	Limit         int
+	// Error matches entries whose error holds it, in any case
+	// ("refused", "deadline"): outbound requests that got no answer.
+	Error string
+	Limit int
 }
 
 // Query limits.
@@ -42,7 +45,7 @@ func (q Query) limit() int {
 	return q.Limit
 }
 
-var queryParams = []string{"api", "direction", "partner", "client", "method", "path", "status", "since", "until", "requestId", "correlationId", "fault", "limit"}
+var queryParams = []string{"api", "direction", "partner", "client", "method", "path", "status", "since", "until", "requestId", "correlationId", "fault", "error", "limit"}
 
 // ParseQuery reads a query from URL parameters, naming the first bad one.
 func ParseQuery(v url.Values) (Query, error) {
@@ -55,7 +58,7 @@ func ParseQuery(v url.Values) (Query, error) {
 		}
 	}
 	q := Query{API: v.Get("api"), Direction: v.Get("direction"), Partner: v.Get("partner"), Client: v.Get("client"), Method: strings.ToUpper(v.Get("method")),
-		RequestID: v.Get("requestId"), CorrelationID: v.Get("correlationId"), Fault: v.Get("fault")}
+		RequestID: v.Get("requestId"), CorrelationID: v.Get("correlationId"), Fault: v.Get("fault"), Error: v.Get("error")}
 	var err error
 	if d := q.Direction; d != "" && d != DirectionInbound && d != DirectionOutbound {
 		return Query{}, fmt.Errorf("direction: %q is not %s or %s", d, DirectionInbound, DirectionOutbound)
@@ -127,7 +130,8 @@ func (q Query) matches(e *record) bool {
 		!q.Until.IsZero() && !e.at.Before(q.Until),
 		q.RequestID != "" && e.requestID != q.RequestID,
 		q.CorrelationID != "" && !slices.Contains(e.correlationIDs, q.CorrelationID),
-		q.Fault != "" && (e.fault == nil || e.fault.Rule != q.Fault):
+		q.Fault != "" && (e.fault == nil || e.fault.Rule != q.Fault),
+		q.Error != "" && !containsFold(e.err, q.Error):
 		return false
 	}
 	return true
@@ -143,4 +147,9 @@ func (q Query) statusMatches(status int) bool {
 		return status/100 == q.Status
 	}
 	return status == q.Status
+}
+
+// containsFold reports whether s holds sub in any case.
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }

@@ -285,17 +285,20 @@ func (c *captureWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (c *captureWriter) Flush() { _ = http.NewResponseController(c.ResponseWriter).Flush() }
 
 // Outbound journals a request the sandbox itself sent, such as a webhook
-// to a publisher's URL, and the answer it got: e.URL says where it went
-// (required; it is what marks the entry outbound), e.API which
-// marketplace sent it. Bodies are cut to journal.body_bytes and every
-// secret the recorder knows is masked, as for inbound requests.
+// to a publisher's URL, and the answer it got, or with Status 0 the Error
+// that came instead: e.URL says where it went (required; it is what
+// marks the entry outbound, whatever e.Direction says), e.API which
+// marketplace sent it. Headers go through the same masking as inbound
+// ones (Authorization keeps only its scheme: "Bearer ****"), bodies are
+// cut to journal.body_bytes, and every secret the recorder knows is
+// masked, also in the URL and in the error text (which quotes the URL).
 func (rec *Recorder) Outbound(e Entry) {
 	if rec.off || e.URL == "" {
 		return
 	}
 	r := recordOf(e, rec.bodyBytes)
 	sec := &rec.secrets
-	r.url, r.path, r.query = sec.mask(r.url), sec.mask(r.path), sec.mask(r.query)
+	r.url, r.path, r.query, r.err = sec.mask(r.url), sec.mask(r.path), sec.mask(r.query), sec.mask(r.err)
 	for _, sd := range []*side{&r.req, &r.resp} {
 		sd.headers = sec.mask(sd.headers)
 		if masked := sec.mask(string(sd.body)); masked != string(sd.body) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -65,6 +66,9 @@ type Delivery struct {
 	Action         subscription.Action `json:"action"`
 	URL            string              `json:"url"`
 	Attempt        int                 `json:"attempt"`
+	// RequestID is the attempt's own id, sent as x-ms-requestid and
+	// filed under it in the journal; empty for a webhook held or dropped.
+	RequestID string `json:"requestId,omitempty"`
 	// Status is the HTTP status answered, 0 when there was none.
 	Status int    `json:"status"`
 	Error  string `json:"error"`
@@ -73,6 +77,8 @@ type Delivery struct {
 	Outcome string          `json:"outcome"`
 	SentAt  time.Time       `json:"sentAt"`
 	Body    json.RawMessage `json:"body"`
+	// Journal is the journal query that finds the attempt's entry.
+	Journal string `json:"journal,omitempty"`
 }
 
 // deliveryLog holds the newest microsoft.webhook.max_deliveries attempts,
@@ -127,6 +133,10 @@ func newOutboundSender(m *Marketplace) *outboundSender {
 	c := *m.opts.client
 	// A redirect is a failed delivery, retried; Microsoft does not follow one.
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	var link func(string) string
+	if m.opts.journal != nil {
+		link = func(requestID string) string { return "/_sandbox/journal?requestId=" + url.QueryEscape(requestID) }
+	}
 	s.dispatcher = outbound.New(outbound.Config{
 		Clock: m.clock, Client: &c, Sender: "microsoft", Noun: "webhook",
 		Schedule:     outbound.Schedule{Attempts: m.settings.Webhook.Attempts, Interval: m.settings.Webhook.RetryInterval},
@@ -134,8 +144,10 @@ func newOutboundSender(m *Marketplace) *outboundSender {
 		Prepare:      s.prepare,
 		Success:      outbound.Any2xx,
 		Answered:     s.answered,
+		Exchanged:    s.exchanged,
 		Observe:      s.observe,
 		NewRequestID: subscription.NewID,
+		Journal:      link,
 	})
 	return s
 }
@@ -198,14 +210,6 @@ func (s *outboundSender) prepare(req *http.Request, a outbound.Attempt) error {
 // refusing it (docs/microsoft.md §6); the operation fails, no retry.
 func (s *outboundSender) answered(a outbound.Answer) error {
 	w, ok := s.lookup(a.Message.ID)
-	if s.m.opts.journal != nil {
-		s.m.opts.journal(journal.Entry{
-			RequestID: a.Message.ID, At: s.m.now(), API: "microsoft", URL: a.Message.URL, Method: http.MethodPost,
-			Partner: w.publisherID, Status: a.StatusCode,
-			Request:  journal.Message{Body: string(a.Message.Body), BodyBytes: int64(len(a.Message.Body))},
-			Response: journal.Message{Headers: a.Header, Body: string(a.Body), BodyBytes: int64(len(a.Body))},
-		})
-	}
 	if ok && w.ackable && a.StatusCode >= 400 && a.StatusCode < 500 {
 		_, _ = s.m.subs.Settle(w.subscriptionID, w.operationID, subscription.OpFailed, fmt.Sprintf("The publisher's webhook answered %d.", a.StatusCode), s.m.now())
 		return fmt.Errorf("the publisher refused the change (%d): %w", a.StatusCode, outbound.ErrStop)
@@ -213,11 +217,42 @@ func (s *outboundSender) answered(a outbound.Answer) error {
 	return nil
 }
 
+// exchanged journals every request of every attempt as an outbound entry,
+// answered or not, so that "every delivery is in the journal" (issue 11)
+// holds for the refused connections and timeouts a publisher most needs
+// to see. The entry is filed under the attempt's request id (the
+// x-ms-requestid sent, and the requestId of its row in GET
+// /_sandbox/microsoft/webhooks) and correlated by the webhook's id, so
+// ?correlationId= lists all its attempts. The recorder masks the bearer
+// JWT as it masks an inbound Authorization header.
+func (s *outboundSender) exchanged(x outbound.Exchange) {
+	if s.m.opts.journal == nil {
+		return
+	}
+	w, _ := s.lookup(x.Message.ID)
+	e := journal.Entry{
+		RequestID: x.RequestID, At: x.At, API: s.m.Name(), Direction: journal.DirectionOutbound,
+		URL: x.URL, Method: x.Method, Partner: w.publisherID, Status: x.StatusCode,
+		Latency: x.Took.String(), LatencyMs: float64(x.Took.Microseconds()) / 1000,
+		CorrelationIDs: []string{x.Message.ID},
+		Request:        journal.Message{Headers: x.Header, Body: string(x.Body), BodyBytes: int64(len(x.Body))},
+		Response:       journal.Message{Headers: x.ResponseHeader, Body: string(x.ResponseBody), BodyBytes: int64(len(x.ResponseBody))},
+	}
+	if u, err := url.Parse(x.URL); err == nil {
+		e.Path, e.Query = u.EscapedPath(), u.RawQuery
+	}
+	if x.Err != nil {
+		e.Error = x.Err.Error()
+	}
+	s.m.opts.journal(e)
+}
+
 // observe keeps each attempt as a row of GET /_sandbox/microsoft/webhooks.
 func (s *outboundSender) observe(d outbound.Delivery) {
 	w, _ := s.lookup(d.MessageID)
 	row := Delivery{ID: d.MessageID, SubscriptionID: w.subscriptionID, OperationID: w.operationID, Action: w.action,
-		URL: d.URL, Attempt: d.Attempt, Status: d.StatusCode, Error: d.Error, Outcome: d.Outcome, SentAt: d.At, Body: w.body}
+		URL: d.URL, Attempt: d.Attempt, RequestID: d.RequestID, Status: d.StatusCode, Error: d.Error, Outcome: d.Outcome, SentAt: d.At,
+		Body: w.body, Journal: d.Journal}
 	if row.Error == "" && d.Reason != "" {
 		row.Error = d.Reason
 	}

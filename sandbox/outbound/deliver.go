@@ -163,23 +163,34 @@ func (d *Dispatcher) send(ctx context.Context, m Message, attempt, copy int, wit
 	if d.cfg.Journal != nil {
 		del.Journal = d.cfg.Journal(del.RequestID)
 	}
+	started := time.Now() // wall time, for Exchange.Took: the timeout counts from here too
 	if d.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d.cfg.Timeout)
 		defer cancel()
 	}
+	x := Exchange{
+		Message: m, RequestID: del.RequestID, Attempt: attempt, Copy: copy, Credentials: withCredentials,
+		Method: http.MethodPost, URL: m.URL, Body: m.Body, At: del.At,
+	}
 	req, err := d.request(ctx, m, Attempt{Message: m, RequestID: del.RequestID, Number: attempt, Copy: copy, Credentials: withCredentials})
+	if req != nil && d.cfg.Exchanged != nil {
+		x.Header = req.Header.Clone()
+	}
 	if err != nil {
-		del.Error = err.Error()
+		del.Error, x.Err, x.Took = err.Error(), err, time.Since(started)
+		d.exchanged(x)
 		return del, true
 	}
 	var ans Answer
-	var sendErr error
-	if err := d.cfg.Clock.Outside(ctx, func() { ans, sendErr = d.do(req, d.cfg.Answered != nil) }); err != nil {
+	if err := d.cfg.Clock.Outside(ctx, func() { ans, x.Err = d.do(req, d.cfg.Answered != nil || d.cfg.Exchanged != nil) }); err != nil {
 		return del, false
 	}
-	if sendErr != nil {
-		del.Error = sendErr.Error()
+	x.Took = time.Since(started)
+	x.StatusCode, x.ResponseHeader, x.ResponseBody = ans.StatusCode, ans.Header, ans.Body
+	d.exchanged(x)
+	if x.Err != nil {
+		del.Error = x.Err.Error()
 		return del, true
 	}
 	ans.Message, ans.Attempt, ans.Copy = m, attempt, copy
@@ -193,6 +204,9 @@ func (d *Dispatcher) send(ctx context.Context, m Message, attempt, copy int, wit
 	return del, true
 }
 
+// request builds the attempt's request. A Prepare error comes with the
+// request as Prepare left it, for the journal; only a malformed URL
+// leaves it nil.
 func (d *Dispatcher) request(ctx context.Context, m Message, a Attempt) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, bytes.NewReader(m.Body))
 	if err != nil {
@@ -201,7 +215,7 @@ func (d *Dispatcher) request(ctx context.Context, m Message, a Attempt) (*http.R
 	req.Header.Set("Content-Type", "application/json")
 	if d.cfg.Prepare != nil {
 		if err := d.cfg.Prepare(req, a); err != nil {
-			return nil, fmt.Errorf("preparing the request: %w", err)
+			return req, fmt.Errorf("preparing the request: %w", err)
 		}
 	}
 	return req, nil
@@ -209,7 +223,7 @@ func (d *Dispatcher) request(ctx context.Context, m Message, a Attempt) (*http.R
 
 // do is the part of an attempt that waits on the receiver; it runs
 // without the clock's lock and touches no state. The body is read only
-// for an Answered hook.
+// for an Answered or Exchanged hook.
 func (d *Dispatcher) do(req *http.Request, readBody bool) (Answer, error) {
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {

@@ -22,8 +22,14 @@
 // their receivers set off that is due within it too: "advance 2s" means
 // the callout was delivered and the order it provisions is provisioned.
 //
+// Config.Exchanged sees every request an attempt made, answered or not
+// (refused, timed out, its headers unpreparable): it is how a vendor puts
+// every delivery in the request journal, the way the journal's middleware
+// sees every inbound request.
+//
 // A reset (clock.Quiesce) cancels a request in flight; the attempt then
-// records nothing, since the state it belonged to is gone.
+// records nothing, Exchanged included, since the state it belonged to is
+// gone (and the reset clears the journal too).
 package outbound
 
 import (
@@ -169,6 +175,11 @@ type Config struct {
 	// challenge, say); one wrapping ErrStop also ends the delivery, with
 	// no retry (a partner's 4xx that rejects a plan change).
 	Answered func(Answer) error
+	// Exchanged sees every request an attempt made, the challenge's
+	// first request included, whether or not an answer came, under the
+	// lock at the attempt's time, before Answered judges the answer. It
+	// is for the request journal; it cannot change the outcome.
+	Exchanged func(Exchange)
 	// Observe sees every Delivery as it is recorded.
 	Observe func(Delivery)
 	// NewRequestID makes request ids; nil: 32 random hex digits.

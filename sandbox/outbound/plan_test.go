@@ -138,14 +138,16 @@ func TestReceiverAdvancingTheClockDuringDelivery(t *testing.T) {
 }
 
 // TestResetMidDelivery: a reset while a request is in flight cancels it,
-// and the attempt writes nothing into the state after the reset.
+// and the attempt writes nothing into the state after the reset, nor
+// hands an exchange to the journal the reset clears.
 func TestResetMidDelivery(t *testing.T) {
 	inFlight := make(chan struct{})
 	rc := newReceiver(t, func(_ int, _ http.ResponseWriter, r *http.Request) {
 		close(inFlight)
 		<-r.Context().Done()
 	})
-	f := newFixture(t, outbound.Config{Timeout: time.Minute})
+	ex := &exchanges{}
+	f := newFixture(t, outbound.Config{Timeout: time.Minute, Exchanged: ex.add})
 	f.d.Schedule(message("m", rc.URL), outbound.Plan{Copies: 1})
 	done := make(chan struct{})
 	go func() { f.clock.Advance(context.Background(), time.Hour); close(done) }()
@@ -161,6 +163,9 @@ func TestResetMidDelivery(t *testing.T) {
 	}
 	if d := f.d.Deliveries(); len(d) != 0 {
 		t.Errorf("deliveries after the reset: %+v", d)
+	}
+	if x := ex.list(); len(x) != 0 {
+		t.Errorf("exchanges after the reset (the reset clears the journal they are for): %+v", x)
 	}
 	if p := f.clock.Pending(); len(p) != 0 {
 		t.Errorf("clock pending after the reset: %+v", p)
