@@ -316,7 +316,7 @@ func maskHeader(name, value string) string {
 	if plainHeaders[name] {
 		return value
 	}
-	if containsFold(name, "authorization") {
+	if hasASCIIWord(name, "authorization") {
 		v := strings.TrimLeft(value, " \t")
 		scheme, _, found := strings.Cut(v, " ")
 		switch {
@@ -328,17 +328,17 @@ func maskHeader(name, value string) string {
 		return mask
 	}
 	for _, w := range secretHeaderWords {
-		if containsFold(name, w) {
+		if hasASCIIWord(name, w) {
 			return mask
 		}
 	}
 	return value
 }
 
-// containsFold reports whether s holds word, a lower-case ASCII word, in
+// hasASCIIWord reports whether s holds word, a lower-case ASCII word, in
 // any case: strings.ToLower would allocate for every canonical header
 // name of every request.
-func containsFold(s, word string) bool {
+func hasASCIIWord(s, word string) bool {
 	for i := 0; i+len(word) <= len(s); i++ {
 		j := 0
 		for j < len(word) && lowerASCII(s[i+j]) == word[j] {
