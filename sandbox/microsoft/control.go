@@ -11,6 +11,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/listing"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/spec"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/outbound"
 )
 
 // fixturesView is GET /_sandbox/microsoft/fixtures.
@@ -162,7 +163,13 @@ func (m *Marketplace) listHeldWebhooks(r *http.Request) (any, error) {
 // fireWebhook is POST /_sandbox/microsoft/webhooks/{id}/fire: a held
 // webhook is sent now, through its normal attempts.
 func (m *Marketplace) fireWebhook(r *http.Request) (any, error) {
-	h, err := m.sender.(*outboundSender).dispatcher.Fire(mux.Vars(r)["id"])
+	// The delivery is made, and waited for, before the answer (see
+	// outbound.Dispatcher.Fire).
+	var h outbound.Held
+	_, err := m.clock.AdvanceAfter(r.Context(), func() (err error) {
+		h, err = m.sender.(*outboundSender).dispatcher.Fire(mux.Vars(r)["id"])
+		return err
+	}, 0, maxFiredPerControlCall)
 	if err != nil {
 		return nil, controlNotFound("No held webhook %s.", mux.Vars(r)["id"])
 	}

@@ -224,7 +224,7 @@ func TestManualWebhooks(t *testing.T) {
 	for _, w := range e.webhooks(id) {
 		outcomes = append(outcomes, w["action"].(string)+":"+w["outcome"].(string))
 	}
-	if strings.Join(outcomes, ",") != "Suspend:held,Reinstate:held,Suspend:dropped,Reinstate:delivered" {
+	if strings.Join(outcomes, ",") != "Suspend:held,Reinstate:held,Reinstate:delivered,Suspend:dropped" {
 		t.Fatalf("%v", outcomes)
 	}
 }
@@ -256,7 +256,7 @@ func TestWebhookPlans(t *testing.T) {
 	for _, w := range e.webhooks(id) {
 		outcomes = append(outcomes, w["action"].(string)+":"+w["outcome"].(string))
 	}
-	if strings.Join(outcomes, ",") != "Reinstate:dropped,Suspend:delivered,Suspend:delivered,Renew:delivered" {
+	if strings.Join(outcomes, ",") != "Suspend:delivered,Suspend:delivered,Reinstate:dropped,Renew:delivered" {
 		t.Fatalf("%v", outcomes)
 	}
 }
@@ -305,7 +305,7 @@ func TestWebhookRules(t *testing.T) {
 	for _, w := range e.webhooks(id) {
 		outcomes = append(outcomes, w["action"].(string)+":"+w["outcome"].(string))
 	}
-	if strings.Join(outcomes, ",") != "Renew:dropped,Suspend:delivered,Suspend:delivered,Reinstate:delivered" {
+	if strings.Join(outcomes, ",") != "Suspend:delivered,Suspend:delivered,Renew:dropped,Reinstate:delivered" {
 		t.Fatalf("%v", outcomes)
 	}
 	rules := e.do(http.MethodGet, "/_sandbox/microsoft/webhooks/rules", nil, nil).body["rules"].([]any)

@@ -40,6 +40,27 @@ func (m *Marketplace) event(r *http.Request) (any, error) {
 		return nil, err
 	}
 	var op subscription.Operation
+	// The event and the first attempt of its webhook, before the answer:
+	// the webhook is due at once, and the advance fires and waits for it,
+	// so a test that reads the webhooks after a 202 finds the attempt
+	// made. Left to the clock's Run loop it would race the next call
+	// (and an advance would not wait for it: it could be the receiver's).
+	_, advanceErr := m.clock.AdvanceAfter(r.Context(), func() error {
+		op, err = m.applyEvent(s, action, req)
+		return err
+	}, 0, maxFiredPerControlCall)
+	if advanceErr != nil {
+		return nil, eventError(advanceErr)
+	}
+	return answer{status: http.StatusAccepted, body: map[string]string{"operationId": op.ID}}, nil
+}
+
+// maxFiredPerControlCall bounds the jobs one control call runs on the
+// clock (the due webhook and whatever else is due by now).
+const maxFiredPerControlCall = 1000
+
+// applyEvent is the marketplace-side change an event asks for.
+func (m *Marketplace) applyEvent(s subscription.Subscription, action subscription.Action, req eventRequest) (op subscription.Operation, err error) {
 	switch action {
 	case subscription.ActionChangePlan, subscription.ActionChangeQuantity:
 		op, err = m.customerChange(s, req)
@@ -56,10 +77,7 @@ func (m *Marketplace) event(r *http.Request) (any, error) {
 		now := m.now()
 		op, err = m.notify(s, action, func(x *subscription.Subscription) error { return x.Renew(now) }, true)
 	}
-	if err != nil {
-		return nil, eventError(err)
-	}
-	return answer{status: http.StatusAccepted, body: map[string]string{"operationId": op.ID}}, nil
+	return op, err
 }
 
 // checkEvent checks the body's shape: a known action, with planId for
