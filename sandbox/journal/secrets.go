@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"iter"
 	"net/url"
 	"slices"
 	"strings"
@@ -123,15 +124,7 @@ func (s *Secrets) issuedIn(text string, b *strings.Builder) bool {
 // journaled text is asked, where the answer is nearly always no.
 func (s *Secrets) anyIssued(text string) bool {
 	kinds := s.kinds()
-	for i := 0; i < len(text); {
-		if !isTokenChar(text[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(text) && isTokenChar(text[j]) {
-			j++
-		}
+	for i, j := range tokenRuns(text) {
 		for _, k := range kinds {
 			for p := i; k.is != nil && k.length > 0 && p+k.length <= j; p++ {
 				if k.is(text[p : p+k.length]) {
@@ -139,9 +132,29 @@ func (s *Secrets) anyIssued(text string) bool {
 				}
 			}
 		}
-		i = j
 	}
 	return false
+}
+
+// tokenRuns yields the start and end of each run of token characters in
+// text, where an issued credential can stand.
+func tokenRuns(text string) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		for i := 0; i < len(text); {
+			if !isTokenChar(text[i]) {
+				i++
+				continue
+			}
+			j := i
+			for j < len(text) && isTokenChar(text[j]) {
+				j++
+			}
+			if !yield(i, j) {
+				return
+			}
+			i = j
+		}
+	}
 }
 
 // issuedOneKind is issuedIn for one kind of credential, of length n.
@@ -153,15 +166,7 @@ func (s *Secrets) issuedOneKind(text string, b *strings.Builder, issued func(str
 		return false
 	}
 	hit, last := false, 0
-	for i := 0; i < len(text); {
-		if !isTokenChar(text[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(text) && isTokenChar(text[j]) {
-			j++
-		}
+	for i, j := range tokenRuns(text) {
 		for k := i; k+n <= j; k++ {
 			if issued(text[k : k+n]) {
 				hit = true
@@ -173,7 +178,6 @@ func (s *Secrets) issuedOneKind(text string, b *strings.Builder, issued func(str
 				last, k = k+n, k+n-1
 			}
 		}
-		i = j
 	}
 	if b != nil {
 		b.WriteString(text[last:])
