@@ -153,8 +153,21 @@ func (m *Marketplace) getSubscription(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s)
+	writeSubscription(w, s)
 	return nil
+}
+
+// writeSubscription answers one subscription, encoded by AppendJSON
+// (the bytes encoding/json would write, without its reflection).
+func writeSubscription(w http.ResponseWriter, s subscription.Subscription) {
+	body, err := s.AppendJSON(make([]byte, 0, 1280))
+	if err != nil {
+		writeJSON(w, http.StatusOK, s) // encoding/json's own failure, answered as writeJSON answers it
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // subscriptionsPage is the answer of the list.

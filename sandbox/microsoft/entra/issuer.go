@@ -49,7 +49,7 @@ type Issuer struct {
 	apps                  registry
 	issued                issuedSignatures
 	// verifiedTokens caches the claims of tokens whose signature checked.
-	verifiedTokens recent[tokenClaims]
+	verifiedTokens recent[verifiedToken]
 }
 
 // Option configures an Issuer.
