@@ -38,6 +38,26 @@ func (rec *record) appendEvent(e Event) {
 	rec.timeline = append(rec.timeline, e)
 }
 
+// maxOperations bounds the operations one subscription keeps: a
+// publisher that changes plans in a loop would otherwise grow them as
+// long as the sandbox runs. Past it the oldest finished operation is
+// forgotten (GET of it is then a 404, as for an id never issued).
+const maxOperations = 1000
+
+// addOperation keeps o, forgetting the oldest finished operation beyond
+// maxOperations.
+func (rec *record) addOperation(o *opRecord) {
+	if len(rec.ops) >= maxOperations {
+		for i, old := range rec.ops {
+			if old != rec.pending {
+				rec.ops = append(rec.ops[:i], rec.ops[i+1:]...)
+				break
+			}
+		}
+	}
+	rec.ops = append(rec.ops, o)
+}
+
 // Detail is a subscription with its whole history.
 type Detail struct {
 	Subscription Subscription `json:"subscription"`
@@ -234,7 +254,7 @@ func (st *Store) Begin(id string, op Operation, change Change, check func(Subscr
 	}
 	op.Status = OpInProgress
 	o := &opRecord{op: op, before: rec.sub.clone(), change: change}
-	rec.ops = append(rec.ops, o)
+	rec.addOperation(o)
 	rec.pending = o
 	rec.appendEvent(Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " InProgress", OperationID: op.ID})
 	return op, o.before.clone(), nil
@@ -296,7 +316,7 @@ func (st *Store) Notify(id string, op Operation, transition func(*Subscription) 
 	rec.sub = next
 	op.Status = OpSucceeded
 	op.PlanID, op.Quantity = next.PlanID, next.Quantity
-	rec.ops = append(rec.ops, &opRecord{op: op, before: before})
+	rec.addOperation(&opRecord{op: op, before: before})
 	rec.appendEvent(Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " Succeeded", OperationID: op.ID})
 	return op, before, nil
 }

@@ -132,3 +132,36 @@ func TestTimelineFoldsRepeats(t *testing.T) {
 		t.Fatalf("%v", d.Timeline)
 	}
 }
+
+// TestOperationsAreBounded: a publisher changing seats in a loop keeps at
+// most maxOperations operations, the newest, and the pending one is never
+// the one forgotten.
+func TestOperationsAreBounded(t *testing.T) {
+	st := NewStore()
+	now := date("2026-03-07")
+	st.Add(Subscription{ID: "s", PlanID: "p", Quantity: 1, SaasSubscriptionStatus: PendingFulfillmentStart, Term: Term{TermUnit: "P1M"}}, Event{At: now, Kind: "purchase"})
+	if _, _, err := st.Update("s", func(x *Subscription) error { return x.Activate(Activation{}, now) }, Event{}); err != nil {
+		t.Fatal(err)
+	}
+	first := Operation{ID: "op-first", SubscriptionID: "s", Action: ActionChangeQuantity, Quantity: 2}
+	if _, _, err := st.Begin("s", first, Change{Action: ActionChangeQuantity, Quantity: 2}, func(Subscription) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// The pending operation stays while notify-only ones pile up behind it.
+	for i := range 2 * maxOperations {
+		_, _, _ = st.Notify("s", Operation{ID: fmt.Sprint("n", i), Action: ActionRenew}, func(x *Subscription) error { return x.Renew(now) }, false)
+	}
+	d, _ := st.Detail("s")
+	if len(d.Operations) != maxOperations {
+		t.Fatalf("%d operations kept, want %d", len(d.Operations), maxOperations)
+	}
+	if _, err := st.Operation("s", "op-first"); err != nil {
+		t.Errorf("the pending operation was forgotten: %v", err)
+	}
+	if _, err := st.Operation("s", "n0"); err == nil {
+		t.Errorf("the oldest finished operation is still kept")
+	}
+	if _, err := st.Operation("s", fmt.Sprint("n", 2*maxOperations-1)); err != nil {
+		t.Errorf("the newest operation: %v", err)
+	}
+}
