@@ -240,15 +240,18 @@ func (s *Secrets) maskEncoded(text string) string {
 }
 
 // decodeWord undoes percent-encoding (leniently: a bad escape stays) and
-// JSON escapes.
+// JSON escapes, which may stand under the percent-encoding: the journal
+// shows the path escaped (EscapedPath), so a client's \u0064 reaches the
+// scan as %5Cu0064.
 func decodeWord(word string) string {
 	if strings.IndexByte(word, '\\') >= 0 {
 		word = unescapeJSON(word)
 	}
-	if strings.ContainsAny(word, "%+") {
-		if d, err := url.QueryUnescape(word); err == nil {
-			return d
-		}
+	if !strings.ContainsAny(word, "%+") {
+		return word
+	}
+	d, err := url.QueryUnescape(word)
+	if err != nil {
 		var b strings.Builder
 		for i := 0; i < len(word); i++ {
 			if r, ok := hex2(word, i+1); word[i] == '%' && ok {
@@ -258,9 +261,12 @@ func decodeWord(word string) string {
 			}
 			b.WriteByte(word[i])
 		}
-		return b.String()
+		d = b.String()
 	}
-	return word
+	if strings.IndexByte(d, '\\') >= 0 {
+		d = unescapeJSON(d)
+	}
+	return d
 }
 
 func hex2(s string, i int) (byte, bool) {
