@@ -2,6 +2,7 @@ package journal
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -128,4 +129,35 @@ func FuzzMaskBodyHidesSecretValues(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) { hiddenEverywhere(t, text, maskBody(text)) })
+}
+
+// TestMaskReadsEveryLayering: a secret is masked in whichever decoding
+// reads it back, however another decoding of the same word ruins it.
+// FuzzJournalShowsNoKnownSecret found the first case: a JSON body's
+// "%\u0041b…" reads "%Ab…" to a JSON parser, but the scan percent-decoded
+// the unescaped text, and %Ab became one byte.
+func TestMaskReadsEveryLayering(t *testing.T) {
+	const token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCde"
+	s := Secrets{Fixed: []string{"plus+secret-1"}, Issued: func(v string) bool { return v == token }, IssuedLength: len(token)}
+	jsonEscaped := func(v string) string {
+		var b strings.Builder
+		for _, r := range v {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		return b.String()
+	}
+	cases := []struct{ name, text, want string }{
+		{"JSON escapes after a bare %", `{"v":"%` + jsonEscaped(token) + `"}`, `{"v":"****"}`},
+		{"JSON escapes under the path's percent-encoding", "/x/" + strings.ReplaceAll(jsonEscaped(token), `\`, "%5C"), "/x/****"},
+		{"a '+' of the secret beside a percent escape", "note=plus+secret%2D1", "note=****"},
+		{"a form's '+' for a space", "q=x&note=%70lus+secret-1", "q=x&note=****"},
+		{"nothing secret in any reading", "q=%41%5Cu0042+c", "q=%41%5Cu0042+c"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := s.mask(tc.text); got != tc.want {
+				t.Errorf("%q masked as %q, want %q", tc.text, got, tc.want)
+			}
+		})
+	}
 }

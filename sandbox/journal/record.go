@@ -184,7 +184,10 @@ func (rec *Recorder) peekBody(r *http.Request) []byte {
 func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time.Duration, head []byte, cw *captureWriter) {
 	sec := &rec.secrets
 	e := record{
-		requestID: requestid.From(r.Context()), at: at, api: api, method: r.Method,
+		// A request id and a correlation id are the client's text too
+		// (a safe X-Request-Id or x-ms-requestid becomes the request id
+		// as it was sent), so they are masked like a header's value.
+		requestID: sec.mask(requestid.From(r.Context())), at: at, api: api, method: r.Method,
 		path: sec.mask(r.URL.EscapedPath()), query: sec.mask(maskBody(r.URL.RawQuery)), status: cw.status,
 		took: took, fault: cw.fault, partner: cw.partner, client: cw.client,
 		req:  rec.side(sec.mask(flattenHeaders(r.Header)), head, max(r.ContentLength, int64(len(head)))),
@@ -192,7 +195,7 @@ func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time
 	}
 	for _, name := range rec.correlationHeaders {
 		if v := r.Header.Get(name); v != "" {
-			e.correlationIDs = append(e.correlationIDs, v)
+			e.correlationIDs = append(e.correlationIDs, sec.mask(v))
 		}
 	}
 	if !cw.identified && rec.identify != nil && api != ControlAPI {
@@ -291,7 +294,8 @@ func (c *captureWriter) Flush() { _ = http.NewResponseController(c.ResponseWrite
 // marketplace sent it. Headers go through the same masking as inbound
 // ones (Authorization keeps only its scheme: "Bearer ****"), bodies are
 // cut to journal.body_bytes, and every secret the recorder knows is
-// masked, also in the URL and in the error text (which quotes the URL).
+// masked, also in the URL, the error text (which quotes the URL) and the
+// request and correlation ids.
 func (rec *Recorder) Outbound(e Entry) {
 	if rec.off || e.URL == "" {
 		return
@@ -299,6 +303,10 @@ func (rec *Recorder) Outbound(e Entry) {
 	r := recordOf(e, rec.bodyBytes)
 	sec := &rec.secrets
 	r.url, r.path, r.query, r.err = sec.mask(r.url), sec.mask(r.path), sec.mask(r.query), sec.mask(r.err)
+	r.requestID, r.correlationIDs = sec.mask(r.requestID), slices.Clone(r.correlationIDs)
+	for i, id := range r.correlationIDs {
+		r.correlationIDs[i] = sec.mask(id)
+	}
 	for _, sd := range []*side{&r.req, &r.resp} {
 		sd.headers = sec.mask(sd.headers)
 		if masked := sec.mask(string(sd.body)); masked != string(sd.body) {

@@ -2,7 +2,6 @@ package journal
 
 import (
 	"iter"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -229,7 +228,7 @@ func (s *Secrets) maskEncoded(text string) string {
 			j++
 		}
 		word := text[i:j]
-		if strings.ContainsAny(word, `%\+`) && s.found(decodeWord(word)) {
+		if strings.ContainsAny(word, `%\+`) && s.foundEncoded(word) {
 			b.WriteString(text[last:i])
 			b.WriteString(mask)
 			last = j
@@ -243,28 +242,62 @@ func (s *Secrets) maskEncoded(text string) string {
 	return b.String()
 }
 
-// decodeWord undoes percent-encoding (leniently: a bad escape stays) and
-// JSON escapes.
-func decodeWord(word string) string {
-	if strings.IndexByte(word, '\\') >= 0 {
-		word = unescapeJSON(word)
-	}
-	if strings.ContainsAny(word, "%+") {
-		if d, err := url.QueryUnescape(word); err == nil {
-			return d
+// wordReadings are the ways a reader may decode word: one layer of JSON
+// escapes, of form encoding ('+' a space) or of percent-encoding ('+'
+// kept), or two of them in either order. A word that one decoding ruins
+// may read plainly in another: in a JSON string, %\u0041b reads %Ab,
+// where percent-decoding the JSON-decoded text turns %Ab into one byte;
+// and the journal shows the path escaped (EscapedPath), so a client's
+// \u0064 reaches the scan as %5Cu0064, to be percent-, then JSON-decoded.
+// All are lenient: a bad escape stays as it is.
+func wordReadings(word string) []string {
+	layers := [...]func(string) string{unescapeJSON, func(w string) string { return unescapePercent(w, true) },
+		func(w string) string { return unescapePercent(w, false) }}
+	out := make([]string, 0, 9)
+	for i, first := range layers {
+		once := first(word)
+		if once == word {
+			continue
 		}
-		var b strings.Builder
-		for i := 0; i < len(word); i++ {
-			if r, ok := hex2(word, i+1); word[i] == '%' && ok {
-				b.WriteByte(r)
-				i += 2
-				continue
+		out = append(out, once)
+		for j, second := range layers {
+			if twice := second(once); j != i && twice != once {
+				out = append(out, twice)
 			}
+		}
+	}
+	return out
+}
+
+// foundEncoded reports whether any reading of word holds a known secret.
+func (s *Secrets) foundEncoded(word string) bool {
+	for _, r := range wordReadings(word) {
+		if s.found(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// unescapePercent undoes every valid %XX escape of word, and with plus
+// reads '+' as a form's space.
+func unescapePercent(word string, plus bool) string {
+	if strings.IndexByte(word, '%') < 0 && (!plus || strings.IndexByte(word, '+') < 0) {
+		return word
+	}
+	var b strings.Builder
+	for i := 0; i < len(word); i++ {
+		switch r, ok := hex2(word, i+1); {
+		case word[i] == '%' && ok:
+			b.WriteByte(r)
+			i += 2
+		case word[i] == '+' && plus:
+			b.WriteByte(' ')
+		default:
 			b.WriteByte(word[i])
 		}
-		return b.String()
 	}
-	return word
+	return b.String()
 }
 
 func hex2(s string, i int) (byte, bool) {

@@ -81,7 +81,7 @@ func newEnv(t testing.TB, configure ...func(*setup)) *env {
 		su.settings(&s)
 	}
 	e := &env{t: t, clock: clock.New(clock.WithFrozen(start)), fx: fixtures.Default().Microsoft}
-	router := mux.NewRouter()
+	router := mux.NewRouter().UseEncodedPath().SkipClean(true)
 	e.srv = httptest.NewServer(router)
 	t.Cleanup(e.srv.Close)
 	opts := append([]microsoft.Option{microsoft.WithBaseURL(e.srv.URL), microsoft.WithAuthenticator(fakeAuth{}),
@@ -92,7 +92,10 @@ func newEnv(t testing.TB, configure ...func(*setup)) *env {
 	}
 	e.m, e.lenient = m, s.Profile == microsoft.ProfileObserved
 	m.Routes(router)
+	// As the sandbox mounts it (sandbox/routes.go): unknown paths and
+	// wrong methods are answered in the envelope.
 	router.NotFoundHandler = http.HandlerFunc(m.NotFound)
+	router.MethodNotAllowedHandler = http.HandlerFunc(m.MethodNotAllowed)
 	return e
 }
 

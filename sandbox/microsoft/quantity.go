@@ -40,7 +40,7 @@ func wholeNumber(raw json.RawMessage) (n int64, ok bool) {
 	}
 	exp := 0
 	if hasExponent {
-		e, valid := readExponent(exponent)
+		e, valid := readExponent(exponent, len(lit)+19)
 		if !valid {
 			return 0, false
 		}
@@ -71,8 +71,13 @@ func wholeNumber(raw json.RawMessage) (n int64, ok bool) {
 }
 
 // readExponent reads an exponent's digits (with an optional sign),
-// clamping a huge one: it only decides "out of range" or "a fraction".
-func readExponent(text string) (int, bool) {
+// clamping one beyond ±limit to ±limit. A clamped exponent only decides
+// "out of range" or "a fraction", and does so rightly as long as limit
+// exceeds the literal's digits by more than quantityCeiling's 18: a fixed
+// clamp (it was 10^6) let a literal of more digits than that, which a
+// 1 MiB body holds, turn 10^-999999990 into 10 and a huge number into a
+// fraction.
+func readExponent(text string, limit int) (int, bool) {
 	sign := 1
 	switch {
 	case strings.HasPrefix(text, "-"):
@@ -84,10 +89,10 @@ func readExponent(text string) (int, bool) {
 		return 0, false
 	}
 	text = strings.TrimLeft(text, "0")
-	if len(text) > 6 {
-		return sign * 1_000_000, true
+	n, err := strconv.Atoi("0" + text)
+	if err != nil || n > limit {
+		n = limit
 	}
-	n, _ := strconv.Atoi("0" + text)
 	return sign * n, true
 }
 

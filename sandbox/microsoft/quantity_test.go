@@ -25,6 +25,11 @@ var quantityCases = []struct {
 	{"fraction", "1.5", "whole"},
 	{"tiny fraction", "1e-400", "whole"},
 	{"a fraction of a huge one", "1.00000000000000000001", "whole"},
+	// An exponent is clamped, but never below the literal's own length:
+	// past a million digits, a clamp at 10^6 turned a huge whole number
+	// into a fraction and a tiny fraction into 10 seats.
+	{"a million fraction digits under a huger exponent", "0." + strings.Repeat("0", 1_000_000) + "1e1000000000", "above"},
+	{"a million zeros over a huger negative exponent", "1" + strings.Repeat("0", 1_000_001) + "e-1000000000", "whole"},
 	{"string", `"5"`, "whole"},
 	{"boolean", "true", "whole"},
 	{"array", "[5]", "whole"},
