@@ -58,14 +58,7 @@ func serve(tb testing.TB, h http.Handler, method, target, body string, header ..
 //
 //	go test -run '^$' -bench BenchmarkMicrosoftGetSubscription -benchmem ./sandbox/
 func BenchmarkMicrosoftGetSubscription(b *testing.B) {
-	cases := []struct {
-		name   string
-		change func(*sandbox.Config)
-	}{
-		{"unjournaled", func(c *sandbox.Config) { c.Journal.MaxEntries = 0 }},
-		{"journaled", func(*sandbox.Config) {}},
-	}
-	for _, tc := range cases {
+	for _, tc := range journalModes {
 		b.Run(tc.name, func(b *testing.B) {
 			h, token, sub := microsoftHandler(b, tc.change)
 			target := "/api/saas/subscriptions/" + sub + "?api-version=2018-08-31"
