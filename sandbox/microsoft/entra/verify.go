@@ -1,7 +1,6 @@
 package entra
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -122,9 +120,11 @@ func (i *Issuer) VerifyWebhook(token, tenantID, audience string) error {
 	return nil
 }
 
-// maxVerified bounds the cache of verified tokens (a few hundred bytes
-// each).
-const maxVerified = 4096
+// maxVerified bounds the cache of verified tokens, kept whole (about
+// 1.5 KB each with their claims, so 1.5 MB at the most). Only tokens the
+// sandbox signed get in, each costing a token request; a client with
+// more live tokens than this pays an RS256 check for the oldest again.
+const maxVerified = 1024
 
 // verified returns token, its claims and its audience checked, once its
 // algorithm and signature are, and checks its times on clockNow. Verifying an
@@ -161,10 +161,10 @@ type verifiedToken struct {
 
 // verifiedEntry finds token among the tokens verified, or verifies it.
 func (i *Issuer) verifiedEntry(token string) (verifiedToken, error) {
-	// The token is only read: hashing it in place saves a copy of its
-	// 1.2 KB on every call.
-	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
-	if v, ok := i.verifiedTokens.get(string(sum[:])); ok {
+	// Keyed by the whole token: the map's own hash finds it and a hit
+	// compares every byte, so only the very token verified matches.
+	// Hashing it with SHA-256 first made Authenticate 0.88 µs, not 0.27.
+	if v, ok := i.verifiedTokens.get(token); ok {
 		return v, nil
 	}
 	c, err := i.verifySignature(token)
@@ -172,7 +172,7 @@ func (i *Issuer) verifiedEntry(token string) (verifiedToken, error) {
 		return verifiedToken{}, err
 	}
 	v := verifiedToken{claims: c, forFulfillment: checkFulfillmentClaims(c)}
-	i.verifiedTokens.put(string(sum[:]), v, maxVerified)
+	i.verifiedTokens.put(strings.Clone(token), v, maxVerified)
 	return v, nil
 }
 
