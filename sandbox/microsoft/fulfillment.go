@@ -153,21 +153,28 @@ func (m *Marketplace) getSubscription(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return err
 	}
-	writeSubscription(w, s)
+	m.writeSubscription(w, s)
 	return nil
 }
 
 // writeSubscription answers one subscription, encoded by AppendJSON
 // (the bytes encoding/json would write, without its reflection).
-func writeSubscription(w http.ResponseWriter, s subscription.Subscription) {
-	body, err := s.AppendJSON(make([]byte, 0, 1280))
+func (m *Marketplace) writeSubscription(w http.ResponseWriter, s subscription.Subscription) {
+	buf, _ := m.answerBuffers.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	defer m.answerBuffers.Put(buf)
+	body, err := s.AppendJSON((*buf)[:0])
 	if err != nil {
 		writeJSON(w, http.StatusOK, s) // encoding/json's own failure, answered as writeJSON answers it
 		return
 	}
+	body = append(body, '\n')
+	*buf = body[:0] // keep what it grew to
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body) // a Writer must not retain p (io.Writer), so the buffer goes back
 }
 
 // subscriptionsPage is the answer of the list.

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -66,8 +67,12 @@ type TokenIssuer interface {
 type Marketplace struct {
 	settings Settings
 	clock    *clock.Clock
-	log      *slog.Logger
-	opts     options
+	// answerBuffers hold the bytes of answers written by hand (a
+	// subscription: about 1 KB, the most frequent answer), reused once
+	// written.
+	answerBuffers sync.Pool
+	log           *slog.Logger
+	opts          options
 
 	catalog    catalog
 	publishers *publisherStore
