@@ -14,7 +14,15 @@ import "sync"
 type maskedBodies struct {
 	// mu guards byBody.
 	mu     sync.Mutex
-	byBody map[bodyKey][]byte
+	byBody map[bodyKey]maskedBody
+}
+
+// maskedBody is a remembered body: as journaled, and as it was written
+// (the map's key, kept so that a captureWriter can take a repeated
+// answer without copying it, and still have it should more follow).
+type maskedBody struct {
+	masked []byte
+	raw    string
 }
 
 // bodyKey is a body as journaled (already cut to body_bytes) and whether
@@ -29,18 +37,19 @@ type bodyKey struct {
 // shares with the entries, that is about 1 MiB at the worst.
 const maxMaskedBodies = 128
 
-func (c *maskedBodies) get(body []byte, truncated bool) ([]byte, bool) {
+func (c *maskedBodies) get(body []byte, truncated bool) (maskedBody, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	masked, ok := c.byBody[bodyKey{view(body), truncated}] // the lookup copies nothing
-	return masked, ok
+	m, ok := c.byBody[bodyKey{view(body), truncated}] // the lookup copies nothing
+	return m, ok
 }
 
 func (c *maskedBodies) put(body []byte, truncated bool, masked []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.byBody == nil || len(c.byBody) >= maxMaskedBodies {
-		c.byBody = make(map[bodyKey][]byte, maxMaskedBodies)
+		c.byBody = make(map[bodyKey]maskedBody, maxMaskedBodies)
 	}
-	c.byBody[bodyKey{string(body), truncated}] = masked
+	raw := string(body)
+	c.byBody[bodyKey{raw, truncated}] = maskedBody{masked: masked, raw: raw}
 }

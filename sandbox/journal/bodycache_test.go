@@ -65,3 +65,43 @@ func TestJournalMasksARepeatedAnswerEveryTime(t *testing.T) {
 		}
 	})
 }
+
+// TestJournalKeepsAnAnswerThatGoesOnAfterARememberedStart: an answer
+// whose first write matches a remembered answer, and which then writes
+// more, is journaled whole (the remembered start, taken without a copy,
+// is not lost), masked as ever.
+func TestJournalKeepsAnAnswerThatGoesOnAfterARememberedStart(t *testing.T) {
+	s := journal.DefaultSettings()
+	store := journal.NewStore(s)
+	rec := journal.NewRecorder(store, s, time.Now, func(*http.Request) string { return "gitlab" },
+		journal.WithSecrets(journal.Secrets{Fixed: []string{knownSecret}}))
+	var writes []string
+	h := rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		for _, p := range writes {
+			_, _ = w.Write([]byte(p))
+		}
+	}))
+	last := func() string {
+		res := store.Find(journal.Query{})
+		return res.Entries[len(res.Entries)-1].Response.Body
+	}
+	first := `{"note":"` + knownSecret + `",`
+	for _, tc := range []struct {
+		name   string
+		writes []string
+		want   string
+	}{
+		{"the start, alone, remembered", []string{first}, `{"note":"****",`},
+		{"the same start, then more", []string{first, `"more":1}`}, `{"note":"****","more":1}`},
+		{"the same start once more", []string{first}, `{"note":"****",`},
+		{"the start, then a secret", []string{first, `"s":"` + knownSecret + `"}`}, `{"note":"****","s":"****"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			writes = tc.writes
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+			if got := last(); got != tc.want {
+				t.Errorf("journaled %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -117,7 +117,7 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 		}
 		start, at := time.Now(), rec.now()
 		head := rec.peekBody(r)
-		cw := &captureWriter{ResponseWriter: w, limit: rec.bodyBytes}
+		cw := &captureWriter{ResponseWriter: w, limit: rec.bodyBytes, bodies: &rec.bodies}
 		defer func() {
 			v := recover()
 			rec.record(r, api, at, time.Since(start), head, cw)
@@ -191,7 +191,7 @@ func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time
 		path: sec.mask(r.URL.EscapedPath()), query: sec.mask(maskBody(r.URL.RawQuery)), status: cw.status,
 		took: took, fault: cw.fault, partner: cw.partner, client: cw.client,
 		req:  rec.side(sec.mask(flattenHeaders(r.Header)), head, max(r.ContentLength, int64(len(head)))),
-		resp: rec.side(sec.mask(cw.header), cw.body, cw.written),
+		resp: cw.side(rec, sec.mask(cw.header)),
 	}
 	for _, name := range rec.correlationHeaders {
 		if v := r.Header.Get(name); v != "" {
@@ -218,8 +218,8 @@ func (rec *Recorder) side(headers string, body []byte, length int64) side {
 	if len(body) == 0 {
 		return s
 	}
-	if masked, ok := rec.bodies.get(body, s.truncated); ok {
-		s.body = masked
+	if m, ok := rec.bodies.get(body, s.truncated); ok {
+		s.body = m.masked
 		return s
 	}
 	s.body = maskBodyBytes(body)
@@ -247,6 +247,11 @@ type captureWriter struct {
 	header  string // flattened and masked when the header was written
 	body    []byte
 	written int64
+	// bodies are the recorder's remembered answers; remembered is the
+	// one the answer's first write matched, taken without a copy (body
+	// stays empty until another write comes).
+	bodies     *maskedBodies
+	remembered *maskedBody
 
 	fault           *Fault
 	partner, client string
@@ -265,13 +270,39 @@ func (c *captureWriter) Write(p []byte) (int, error) {
 	if c.status == 0 {
 		c.WriteHeader(http.StatusOK)
 	}
-	if room := c.limit + 1 - len(c.body); room > 0 {
-		take := p[:min(room, len(p))]
-		c.body = append(c.body, take...) // one answer is usually one write: sized exactly
+	switch {
+	case c.written == 0 && len(p) <= c.limit && c.bodies != nil:
+		// An answer given before, in one write, as most are: nothing
+		// to copy (side takes its masked form).
+		if m, ok := c.bodies.get(p, false); ok {
+			c.remembered = &m
+			break
+		}
+		c.body = append(c.body, p...) // one answer is usually one write: sized exactly
+	default:
+		if c.remembered != nil { // more after all: the first write, as it was
+			c.body, c.remembered = append([]byte(c.remembered.raw), c.body...), nil
+		}
+		if room := c.limit + 1 - len(c.body); room > 0 {
+			c.body = append(c.body, p[:min(room, len(p))]...)
+		}
 	}
 	n, err := c.ResponseWriter.Write(p)
 	c.written += int64(n)
 	return n, err
+}
+
+// side is the answer's side of the record: its remembered masked form
+// when the answer was one write given before, else the body kept.
+func (c *captureWriter) side(rec *Recorder, headers string) side {
+	if m := c.remembered; m != nil && c.written == int64(len(m.raw)) {
+		return side{headers: headers, length: c.written, body: m.masked}
+	}
+	body := c.body
+	if m := c.remembered; m != nil { // a short write: keep what was written of it
+		body = []byte(m.raw[:min(int64(len(m.raw)), c.written)])
+	}
+	return rec.side(headers, body, c.written)
 }
 
 // Unwrap lets http.ResponseController reach the connection (a fault may
