@@ -33,6 +33,9 @@ type Recorder struct {
 func WithCorrelationHeaders(names ...string) RecorderOption {
 	return func(rec *Recorder) {
 		for _, name := range names {
+			// Canonical once, so that reading them on every request
+			// builds no key.
+			name = http.CanonicalHeaderKey(name)
 			if !slices.Contains(rec.correlationHeaders, name) {
 				rec.correlationHeaders = append(rec.correlationHeaders, name)
 			}

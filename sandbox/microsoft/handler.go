@@ -29,6 +29,12 @@ const (
 	HeaderMarketplaceToken = "x-ms-marketplace-token"
 )
 
+// The same two in net/http's canonical form, as a header map keys them.
+var (
+	canonicalRequestID     = http.CanonicalHeaderKey(HeaderRequestID)
+	canonicalCorrelationID = http.CanonicalHeaderKey(HeaderCorrelationID)
+)
+
 // caller is the publisher a fulfillment API call authenticated as.
 type caller struct {
 	publisher fixtures.Publisher
@@ -65,9 +71,9 @@ func (m *Marketplace) api(h apiFunc) http.Handler {
 // requestid read it from x-ms-requestid, or made it), so the journal, the
 // logs and the answer agree.
 func echoIDs(w http.ResponseWriter, r *http.Request) {
-	for _, name := range []string{HeaderRequestID, HeaderCorrelationID} {
+	for _, name := range [...]string{canonicalRequestID, canonicalCorrelationID} {
 		id := r.Header.Get(name)
-		if name == HeaderRequestID {
+		if name == canonicalRequestID {
 			if known := requestid.From(r.Context()); known != "" {
 				id = known
 			}
@@ -75,7 +81,7 @@ func echoIDs(w http.ResponseWriter, r *http.Request) {
 		if !echoable(id) {
 			id = subscription.NewID()
 		}
-		w.Header().Set(name, id)
+		w.Header()[name] = []string{id}
 	}
 }
 

@@ -151,11 +151,18 @@ func (m *Marketplace) Secrets() journal.Secrets {
 }
 
 // RequestIDHeaders are the inbound headers whose value is the request id.
-func (m *Marketplace) RequestIDHeaders() []string { return []string{HeaderRequestID} }
+func (m *Marketplace) RequestIDHeaders() []string { return requestIDHeaders }
+
+// requestIDHeaders and correlationHeaders are in net/http's canonical
+// form, which Header.Get and Set otherwise build anew on every call.
+var (
+	requestIDHeaders   = []string{canonicalRequestID}
+	correlationHeaders = []string{canonicalCorrelationID}
+)
 
 // CorrelationHeaders link a request to the rest of its conversation in
 // the journal.
-func (m *Marketplace) CorrelationHeaders() []string { return []string{HeaderCorrelationID} }
+func (m *Marketplace) CorrelationHeaders() []string { return correlationHeaders }
 
 // Describe is what GET /_sandbox says of the marketplace.
 func (m *Marketplace) Describe(baseURL string) map[string]any {

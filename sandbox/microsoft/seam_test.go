@@ -19,7 +19,7 @@ func TestSeam(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Name() != "microsoft" || !slices.Equal(m.RequestIDHeaders(), []string{"x-ms-requestid"}) {
+	if m.Name() != "microsoft" || !slices.Equal(m.RequestIDHeaders(), []string{"X-Ms-Requestid"}) || !slices.Equal(m.CorrelationHeaders(), []string{"X-Ms-Correlationid"}) {
 		t.Fatal(m.Name(), m.RequestIDHeaders())
 	}
 	for path, owned := range map[string]bool{"/api/saas/subscriptions": true, "/api/saas/x/y": true, "/api/v1/marketplace/subscriptions": false, "/_sandbox/microsoft/fixtures": false} {
