@@ -12,9 +12,10 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 )
 
-// handlerWithToken builds a sandbox with a frozen clock and returns its
-// handler and a status-reading token, without a network in between.
-func handlerWithToken(tb testing.TB, change func(*sandbox.Config)) (http.Handler, string) {
+// frozenHandler builds a sandbox with a frozen clock and its defaults as
+// change leaves them, and returns its handler, for benchmarks that call it
+// without a network in between.
+func frozenHandler(tb testing.TB, change func(*sandbox.Config)) http.Handler {
 	tb.Helper()
 	cfg := sandbox.DefaultConfig()
 	cfg.Clock = "frozen"
@@ -23,7 +24,13 @@ func handlerWithToken(tb testing.TB, change func(*sandbox.Config)) (http.Handler
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := sb.Handler()
+	return sb.Handler()
+}
+
+// handlerWithToken is frozenHandler with a status-reading token.
+func handlerWithToken(tb testing.TB, change func(*sandbox.Config)) (http.Handler, string) {
+	tb.Helper()
+	h := frozenHandler(tb, change)
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader("grant_type=client_credentials&client_id=demo-partner&client_secret=demo-secret&scope=marketplace.order:read"))
 	req.Header.Set("Content-Type", formType)

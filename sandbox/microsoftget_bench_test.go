@@ -16,14 +16,7 @@ import (
 // no network in between.
 func microsoftHandler(tb testing.TB, change func(*sandbox.Config)) (h http.Handler, token, sub string) {
 	tb.Helper()
-	cfg := sandbox.DefaultConfig()
-	cfg.Clock = "frozen"
-	change(&cfg)
-	sb, err := sandbox.New(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	h = sb.Handler()
+	h = frozenHandler(tb, change)
 	p := fixtures.Default().Microsoft.Publishers[0]
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {p.ClientID}, "client_secret": {p.ClientSecret},
 		"scope": {"20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default"}}
