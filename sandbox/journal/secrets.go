@@ -35,11 +35,17 @@ type issuedKind struct {
 	length int
 }
 
-// kinds lists every kind of issued credential s recognises.
+// kinds lists every kind of issued credential s recognises: all, once
+// WithSecrets has built it.
 func (s *Secrets) kinds() []issuedKind {
 	if s.all != nil {
 		return s.all
 	}
+	return s.listKinds()
+}
+
+// listKinds is Issued, then more.
+func (s *Secrets) listKinds() []issuedKind {
 	if s.Issued == nil || s.IssuedLength == 0 {
 		return s.more
 	}
@@ -64,8 +70,7 @@ func WithSecrets(s Secrets) RecorderOption {
 		default:
 			rec.secrets.more = append(rec.secrets.more, issuedKind{s.Issued, s.IssuedLength})
 		}
-		rec.secrets.all = nil
-		rec.secrets.all = rec.secrets.kinds()
+		rec.secrets.all = rec.secrets.listKinds()
 	}
 }
 
