@@ -105,3 +105,29 @@ func TestJournalKeepsAnAnswerThatGoesOnAfterARememberedStart(t *testing.T) {
 		})
 	}
 }
+
+// TestJournalCutsAnAnswerWrittenAtOnce: an answer longer than body_bytes,
+// new to the journal, in one write or in a first that fits and a second
+// that does not, is cut and marked so.
+func TestJournalCutsAnAnswerWrittenAtOnce(t *testing.T) {
+	s := journal.DefaultSettings()
+	s.BodyBytes = 16
+	store := journal.NewStore(s)
+	rec := journal.NewRecorder(store, s, time.Now, func(*http.Request) string { return "gitlab" })
+	for _, n := range []int{15, 16, 17, 40} {
+		answer := strings.Repeat(string(rune('a'+n%26)), n) // each new to the journal
+		for _, split := range []int{n, min(n, 16)} {
+			rec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				_, _ = w.Write([]byte(answer[:split]))
+				if split < n {
+					_, _ = w.Write([]byte(answer[split:]))
+				}
+			})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+			res := store.Find(journal.Query{})
+			got := res.Entries[len(res.Entries)-1].Response
+			if want := answer[:min(n, 16)]; got.Body != want || got.Truncated != (n > 16) || got.BodyBytes != int64(n) {
+				t.Errorf("%d bytes, first write %d: journaled %q (truncated %v, %d bytes), want %q", n, split, got.Body, got.Truncated, got.BodyBytes, want)
+			}
+		}
+	}
+}

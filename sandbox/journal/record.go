@@ -225,6 +225,12 @@ func (rec *Recorder) side(headers string, body []byte, length int64) side {
 		s.body = m.masked
 		return s
 	}
+	return rec.maskNew(s, body)
+}
+
+// maskNew masks a body the recorder does not remember, into s, and
+// remembers it.
+func (rec *Recorder) maskNew(s side, body []byte) side {
 	s.body = maskBodyBytes(body)
 	if s.truncated {
 		s.body = rec.secrets.maskCut(s.body)
@@ -255,6 +261,8 @@ type captureWriter struct {
 	// stays empty until another write comes).
 	bodies     *maskedBodies
 	remembered *maskedBody
+	// unknown: the first write was looked for among them, and is not.
+	unknown bool
 
 	fault           *Fault
 	partner, client string
@@ -281,7 +289,7 @@ func (c *captureWriter) Write(p []byte) (int, error) {
 			c.remembered = &m
 			break
 		}
-		c.body = append(c.body, p...) // one answer is usually one write: sized exactly
+		c.body, c.unknown = append(c.body, p...), true // one answer is usually one write: sized exactly
 	default:
 		if c.remembered != nil { // more after all: the first write, as it was
 			c.body, c.remembered = append([]byte(c.remembered.raw), c.body...), nil
@@ -300,6 +308,10 @@ func (c *captureWriter) Write(p []byte) (int, error) {
 func (c *captureWriter) side(rec *Recorder, headers string) side {
 	if m := c.remembered; m != nil && c.written == int64(len(m.raw)) {
 		return side{headers: headers, length: c.written, body: m.masked}
+	}
+	if c.unknown && c.written == int64(len(c.body)) && len(c.body) > 0 && len(c.body) <= rec.bodyBytes {
+		// The whole answer is that first write, already looked for.
+		return rec.maskNew(side{headers: headers, length: c.written}, c.body)
 	}
 	body := c.body
 	if m := c.remembered; m != nil { // a short write: keep what was written of it
