@@ -1,6 +1,15 @@
 # lib.sh: what load.sh and load-microsoft.sh share. Source it after setting
 # THREADS, CONNECTIONS and DURATION.
 
+# wrk takes a bad duration without complaint and then never stops, so
+# DURATION and WARMUP are checked here: a whole number, with s, m or h.
+for setting in "DURATION=${DURATION:-}" "WARMUP=${WARMUP:-2s}"; do
+	[[ ${setting#*=} =~ ^[0-9]+[smh]?$ ]] || { echo "${setting%%=*}: '${setting#*=}' is not a duration wrk takes (like 5s, 2m)" >&2; exit 2; }
+done
+for setting in "ROUNDS=${ROUNDS:-1}" "CONNECTIONS=${CONNECTIONS:-1}" "THREADS=${THREADS:-1}"; do
+	[[ ${setting#*=} =~ ^[1-9][0-9]*$ ]] || { echo "${setting%%=*}: '${setting#*=}' is not a whole number from 1" >&2; exit 2; }
+done
+
 rss() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 hwm() { awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 wait_ok() { for _ in $(seq 1 500); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.01; done; return 1; }
