@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -175,21 +176,41 @@ func untidy(p string) bool {
 		strings.Contains(p, "/%2e") || strings.Contains(p, "/%2E")
 }
 
-// headAsGet answers HEAD on every GET route, as Rails does (Rack::Head):
-// the GET handler runs and net/http drops the body, since it knows the
-// request was a HEAD. The journal and the faults still see a HEAD.
-func headAsGet(router *mux.Router) http.Handler {
+// dispatch serves a request with the handler router matches, as mux's
+// own ServeHTTP does for a router that cleans no paths and has handlers
+// for not found and method not allowed (the sandbox's router, see
+// routes), with one copy of the request where mux makes two, and none
+// for a route without variables: mux also stores the route, which
+// nothing here reads (mux.CurrentRoute is nil).
+//
+// It answers HEAD on every GET route, as Rails does (Rack::Head): the GET
+// handler runs and net/http drops the body, since it knows the request
+// was a HEAD. The journal and the faults still see a HEAD.
+func dispatch(router *mux.Router) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var match mux.RouteMatch
+		matched := false
 		if r.Method == http.MethodHead {
 			get := new(http.Request)
 			*get = *r
 			get.Method = http.MethodGet
-			var m mux.RouteMatch
-			if router.Match(get, &m) && m.MatchErr == nil {
-				r = get
+			if router.Match(get, &match) && match.MatchErr == nil {
+				r, matched = get, true
+			} else {
+				match = mux.RouteMatch{}
 			}
 		}
-		router.ServeHTTP(w, r)
+		if !matched {
+			router.Match(r, &match)
+		}
+		if len(match.Vars) > 0 {
+			r = mux.SetURLVars(r, match.Vars)
+		}
+		handler := match.Handler
+		if handler == nil {
+			handler = http.NotFoundHandler() // as mux: the sandbox's router always has one
+		}
+		handler.ServeHTTP(w, r)
 	})
 }
 
@@ -309,7 +330,10 @@ func allowedMethods(routers []*mux.Router, r *http.Request) []string {
 	return out
 }
 
-// allowedIn adds to seen the methods router routes for path.
+// allowedIn adds to seen the methods router routes for path, up to the
+// first route for path that takes every method: mux never reaches the
+// routes after it for that path (microsoft's resolve has one, so that
+// GET resolve is a 405 and not a subscription named "resolve").
 func allowedIn(router *mux.Router, path string, seen map[string]bool) {
 	_ = router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		pattern, err := route.GetPathRegexp()
@@ -319,13 +343,19 @@ func allowedIn(router *mux.Router, path string, seen map[string]bool) {
 		if ok, _ := regexp.MatchString(pattern, path); !ok {
 			return nil
 		}
-		methods, _ := route.GetMethods()
+		methods, err := route.GetMethods()
+		if err != nil {
+			return errShadowed
+		}
 		for _, m := range methods {
 			seen[m] = true
 			if m == http.MethodGet {
-				seen[http.MethodHead] = true // headAsGet
+				seen[http.MethodHead] = true // dispatch
 			}
 		}
 		return nil
 	})
 }
+
+// errShadowed stops allowedIn's walk at a route that takes every method.
+var errShadowed = errors.New("the routes after this one are shadowed for the path")

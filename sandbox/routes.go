@@ -2,8 +2,6 @@ package sandbox
 
 import (
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -52,58 +50,4 @@ func (s *Sandbox) routes() *mux.Router {
 	r.NotFoundHandler = s.notFound()
 	r.MethodNotAllowedHandler = s.methodNotAllowed(routers)
 	return r
-}
-
-// mountGuarded registers routes on a router of their own, tried from r
-// only for a path starting with the literal part (up to the first
-// variable) of one of its routes' templates: a path that starts with
-// none of them cannot match any of those routes, so skipping them
-// changes no answer. It returns that router, for the Allow header of a
-// 405 (allowedMethods walks it).
-//
-// The router is reached through a matcher rather than mux's Subrouter,
-// whose guard would run after it: a matcher that passes clears mux's
-// record of a method mismatch seen earlier, and the guard of every
-// marketplace that routes on a leading variable (Entra's /{tenantId})
-// passes for every path. So the matcher keeps that record itself.
-func mountGuarded(r *mux.Router, routes func(*mux.Router)) *mux.Router {
-	sub := mux.NewRouter().UseEncodedPath().SkipClean(true)
-	routes(sub)
-	prefixes := literalPrefixes(sub)
-	r.NewRoute().MatcherFunc(func(req *http.Request, match *mux.RouteMatch) bool {
-		path := req.URL.EscapedPath()
-		if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(path, p) }) {
-			return false
-		}
-		before := match.MatchErr
-		if sub.Match(req, match) {
-			return true
-		}
-		if match.MatchErr == mux.ErrNotFound {
-			match.MatchErr = before // no route of sub matched: as if none was tried
-		}
-		return false
-	})
-	return sub
-}
-
-// literalPrefixes are the literal starts of router's route templates, the
-// shortest of any that share a start.
-func literalPrefixes(router *mux.Router) []string {
-	var prefixes []string
-	_ = router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		if t, err := route.GetPathTemplate(); err == nil {
-			p, _, _ := strings.Cut(t, "{")
-			prefixes = append(prefixes, p)
-		}
-		return nil
-	})
-	slices.Sort(prefixes)
-	kept := prefixes[:0]
-	for _, p := range prefixes {
-		if len(kept) == 0 || !strings.HasPrefix(p, kept[len(kept)-1]) {
-			kept = append(kept, p)
-		}
-	}
-	return kept
 }

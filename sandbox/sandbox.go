@@ -103,7 +103,7 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	}
 	s.journal = journal.NewStore(cfg.Journal)
 	s.router = s.routes()
-	s.handler = s.middleware(headAsGet(s.router))
+	s.handler = s.middleware(dispatch(s.router))
 	return s, nil
 }
 

@@ -2,8 +2,6 @@ package microsoft
 
 import (
 	"net/http"
-	"regexp"
-	"strings"
 
 	"github.com/gorilla/mux"
 )
@@ -17,10 +15,16 @@ const fulfillmentPrefix = "/api/saas/"
 // marketplace's part of the /_sandbox control API.
 func (m *Marketplace) Routes(r *mux.Router) {
 	r.Handle("/api/saas/subscriptions/resolve", m.api(m.resolve)).Methods(http.MethodPost)
+	// Any other method on resolve is a 405 (Allow: POST), not a call on a
+	// subscription named "resolve": mux would route a GET, PATCH or DELETE
+	// to the {subscriptionId} routes below, and answer a 404 where the
+	// method is what is wrong. A route that takes every method shadows the
+	// later ones for its path, in the Allow header too (allowedMethods).
+	r.Handle("/api/saas/subscriptions/resolve", http.HandlerFunc(m.resolveMethodNotAllowed))
 	r.Handle("/api/saas/subscriptions", m.api(m.listSubscriptions)).Methods(http.MethodGet)
-	r.Handle(notResolve("/api/saas/subscriptions/{subscriptionId}"), m.api(m.getSubscription)).Methods(http.MethodGet)
-	r.Handle(notResolve("/api/saas/subscriptions/{subscriptionId}"), m.api(m.patchSubscription)).Methods(http.MethodPatch)
-	r.Handle(notResolve("/api/saas/subscriptions/{subscriptionId}"), m.api(m.deleteSubscription)).Methods(http.MethodDelete)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}", m.api(m.getSubscription)).Methods(http.MethodGet)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}", m.api(m.patchSubscription)).Methods(http.MethodPatch)
+	r.Handle("/api/saas/subscriptions/{subscriptionId}", m.api(m.deleteSubscription)).Methods(http.MethodDelete)
 	r.Handle("/api/saas/subscriptions/{subscriptionId}/activate", m.api(m.activate)).Methods(http.MethodPost)
 	r.Handle("/api/saas/subscriptions/{subscriptionId}/listAvailablePlans", m.api(m.listAvailablePlans)).Methods(http.MethodGet)
 	r.Handle("/api/saas/subscriptions/{subscriptionId}/operations", m.api(m.listOperations)).Methods(http.MethodGet)
@@ -59,30 +63,8 @@ func (m *Marketplace) Routes(r *mux.Router) {
 	r.Handle("/_sandbox/openapi/microsoft.yaml", http.HandlerFunc(m.serveSpec)).Methods(http.MethodGet)
 }
 
-// notResolve narrows the {subscriptionId} of path to any segment but
-// "resolve". The resolve route is POST only; without this, GET, PATCH or
-// DELETE on it would be routed as a subscription named "resolve" and
-// answer 404, where the method is what is wrong: 405, Allow: POST. mux
-// tries a route's path before its other matchers and clears a method
-// mismatch when a later path matches, so only the path's own pattern can
-// say this; Go's regexp has no negative look-ahead, hence anySegmentBut.
-func notResolve(path string) string {
-	return strings.Replace(path, "{subscriptionId}", "{subscriptionId:"+anySegmentBut("resolve")+"}", 1)
-}
-
-// anySegmentBut is a regexp for a non-empty path segment other than word:
-// one that parts from word at its first letter, or at a later one (or
-// stops early), or goes on after it.
-func anySegmentBut(word string) string {
-	alts := make([]string, 0, len(word)+1)
-	for i := range len(word) {
-		differs := "[^/" + regexp.QuoteMeta(word[i:i+1]) + "][^/]*"
-		if i == 0 {
-			alts = append(alts, differs)
-			continue
-		}
-		alts = append(alts, regexp.QuoteMeta(word[:i])+"(?:"+differs+")?")
-	}
-	alts = append(alts, regexp.QuoteMeta(word)+"[^/]+")
-	return "(?:" + strings.Join(alts, "|") + ")"
+// resolveMethodNotAllowed answers any method but POST on resolve.
+func (m *Marketplace) resolveMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", http.MethodPost)
+	m.methodNotAllowed(w, r)
 }
