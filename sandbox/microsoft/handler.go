@@ -68,35 +68,25 @@ func (m *Marketplace) api(h apiFunc) http.Handler {
 // echoIDs answers the caller's x-ms-requestid and x-ms-correlationid, or
 // fresh GUIDs when it sent none (or something unsafe to echo). The
 // request id is the one the sandbox files the request under (package
-// requestid read it from x-ms-requestid, or made it), so the journal, the
-// logs and the answer agree.
+// requestid read it from x-ms-requestid, or made it, and has answered
+// it), so the journal, the logs and the answer agree.
 func echoIDs(w http.ResponseWriter, r *http.Request) {
-	for _, name := range [...]string{canonicalRequestID, canonicalCorrelationID} {
-		id := r.Header.Get(name)
-		if name == canonicalRequestID {
-			if known := requestid.From(r.Context()); known != "" {
-				id = known
-			}
-		}
-		if !echoable(id) {
+	h := w.Header()
+	id := requestid.From(r.Context())
+	if id == "" {
+		id = r.Header.Get(canonicalRequestID)
+	}
+	if set := h[canonicalRequestID]; len(set) != 1 || set[0] != id {
+		if !requestid.Acceptable(id) {
 			id = subscription.NewID()
 		}
-		w.Header()[name] = []string{id}
+		h[canonicalRequestID] = []string{id}
 	}
-}
-
-// echoable allows ids of 1 to 128 characters from a safe set, so a
-// client cannot inject header syntax through them.
-func echoable(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
+	id = r.Header.Get(canonicalCorrelationID)
+	if !requestid.Acceptable(id) {
+		id = subscription.NewID()
 	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
+	h[canonicalCorrelationID] = []string{id}
 }
 
 // checkAPIVersion: every call names api-version=2018-08-31 (docs/microsoft.md §1).

@@ -64,7 +64,7 @@ func Middleware(next http.Handler, opts ...Option) http.Handler {
 		}
 		id := ""
 		for _, name := range extra {
-			if v := r.Header.Get(name); acceptable(v) {
+			if v := r.Header.Get(name); Acceptable(v) {
 				id = v
 				break
 			}
@@ -72,15 +72,19 @@ func Middleware(next http.Handler, opts ...Option) http.Handler {
 		if id == "" {
 			id = r.Header.Get(Header)
 		}
-		if !acceptable(id) {
+		if !Acceptable(id) {
 			id = New()
 			if len(extra) > 0 {
 				id = NewUUID()
 			}
 		}
-		w.Header().Set(Header, id)
+		// One value slice for every name: nothing changes a header's
+		// values in place, and it is one allocation where a Set a name
+		// took one each.
+		h, value := w.Header(), []string{id}
+		h[Header] = value
 		for _, name := range extra {
-			w.Header().Set(name, id)
+			h[http.CanonicalHeaderKey(name)] = value
 		}
 		next.ServeHTTP(w, r.WithContext(With(r.Context(), id)))
 	})
@@ -107,17 +111,25 @@ func NewUUID() string {
 	return string(out[:])
 }
 
-// acceptable allows ids of 1 to 128 characters from a safe set, so a
-// client cannot inject header or log syntax through them.
-func acceptable(id string) bool {
+// Acceptable allows ids of 1 to 128 characters from a safe set (ASCII
+// letters, digits, '-', '_' and '.'), so a client cannot inject header or
+// log syntax through them.
+func Acceptable(id string) bool {
 	if id == "" || len(id) > 128 {
 		return false
 	}
-	for _, c := range id {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
-		if !ok {
+	for i := range len(id) {
+		if !idChars[id[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// idChars are the bytes an acceptable id is made of.
+var idChars = func() (set [256]bool) {
+	for c := range 256 {
+		set[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+	}
+	return set
+}()
