@@ -91,11 +91,10 @@ func echoIDs(w http.ResponseWriter, r *http.Request) {
 
 // checkAPIVersion: every call names api-version=2018-08-31 (docs/microsoft.md §1).
 func checkAPIVersion(r *http.Request) error {
-	q, err := query(r)
+	versions, err := queryValues(r, "api-version")
 	if err != nil {
 		return err
 	}
-	versions := q["api-version"]
 	switch {
 	case len(versions) == 0 || versions[0] == "":
 		return newError(CodeAPIVersionUnspecified, "api-version", "The api-version query parameter (?api-version=) is required for all requests.")
@@ -119,19 +118,41 @@ func checkAPIVersion(r *http.Request) error {
 // a malformed %-escape.
 func query(r *http.Request) (url.Values, error) {
 	out := url.Values{}
-	for pair := range strings.SplitSeq(r.URL.RawQuery, "&") {
-		if pair == "" {
+	err := queryPairs(r.URL.RawQuery, func(key, value string) { out[key] = append(out[key], value) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// queryValues are the values of one name in the query, read as query
+// reads them, without building the whole map: every call reads its
+// api-version this way.
+func queryValues(r *http.Request, name string) ([]string, error) {
+	var out []string
+	err := queryPairs(r.URL.RawQuery, func(key, value string) {
+		if key == name {
+			out = append(out, value)
+		}
+	})
+	return out, err
+}
+
+// queryPairs calls pair with each decoded key and value of raw, in order.
+func queryPairs(raw string, pair func(key, value string)) error {
+	for p := range strings.SplitSeq(raw, "&") {
+		if p == "" {
 			continue
 		}
-		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		rawKey, rawValue, _ := strings.Cut(p, "=")
 		key, err1 := url.QueryUnescape(rawKey)
 		value, err2 := url.QueryUnescape(rawValue)
 		if err1 != nil || err2 != nil {
-			return nil, newError(CodeBadRequest, "query", "The query string is malformed: a %-escape is not two hexadecimal digits.")
+			return newError(CodeBadRequest, "query", "The query string is malformed: a %-escape is not two hexadecimal digits.")
 		}
-		out[key] = append(out[key], value)
+		pair(key, value)
 	}
-	return out, nil
+	return nil
 }
 
 // errForbidden is every authentication failure (docs/microsoft.md §1).
