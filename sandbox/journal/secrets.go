@@ -27,6 +27,8 @@ type Secrets struct {
 	// all is Issued then more, built once by WithSecrets: masking runs on
 	// every request and must not build it each time.
 	all []issuedKind
+	// fixed indexes Fixed, built by WithSecrets with all.
+	fixed *fixedIndex
 }
 
 // issuedKind recognises one marketplace's issued credentials.
@@ -71,6 +73,7 @@ func WithSecrets(s Secrets) RecorderOption {
 			rec.secrets.more = append(rec.secrets.more, issuedKind{s.Issued, s.IssuedLength})
 		}
 		rec.secrets.all = rec.secrets.listKinds()
+		rec.secrets.fixed = newFixedIndex(rec.secrets.Fixed)
 	}
 }
 
@@ -87,12 +90,15 @@ var tokenChars = func() (t [256]bool) {
 
 // found reports whether text holds a known secret as it stands.
 func (s *Secrets) found(text string) bool {
-	for _, f := range s.Fixed {
-		if strings.Contains(text, f) {
-			return true
-		}
+	return s.fixedIn(text) || s.issuedIn(text, nil)
+}
+
+// fixedIn reports whether text holds a fixed secret.
+func (s *Secrets) fixedIn(text string) bool {
+	if s.fixed != nil {
+		return s.fixed.in(text)
 	}
-	return s.issuedIn(text, nil)
+	return slices.ContainsFunc(s.Fixed, func(f string) bool { return strings.Contains(text, f) })
 }
 
 // issuedIn reports whether text holds an issued token; with b it also
@@ -203,8 +209,8 @@ func (s *Secrets) mask(text string) string {
 		return text
 	}
 	out := text
-	for _, f := range s.Fixed {
-		if strings.Contains(out, f) {
+	if s.fixedIn(out) {
+		for _, f := range s.Fixed {
 			out = strings.ReplaceAll(out, f, mask)
 		}
 	}
