@@ -52,7 +52,7 @@ func FuzzMetering(f *testing.F) {
 		{"batchUsageEvent", "application/json", `{"request":[null,1,"x",[],{},true]}`},
 		{"batchUsageEvent", "application/json", `{"request":"` + strings.Repeat("x", 100) + `"}`},
 		{"batchUsageEvent", "application/json", `{"request":[` + event + `],"request":[]}`},
-		{"batchUsageEvent", "application/json", `{"request":[{"quantity":1e400,"resourceUri":"/` + strings.Repeat("/", 50) + `"}]}`},
+		{"batchUsageEvent", "application/json", `{"request":[{"quantity":"1e400","resourceUri":"/` + strings.Repeat("/", 50) + `"}]}`},
 		{"batchUsageEvent", "application/json", `{"request":[` + event + `]} trailing`},
 	} {
 		f.Add(seed.route, seed.contentType, seed.body)
