@@ -76,7 +76,9 @@ func (m *Marketplace) judgeResource(e *usageEntry, c caller, problems []usagePro
 	if err != nil {
 		return append(problems, usageProblem{usageResourceNotFound, target, fmt.Sprintf("Resource %s was not found.", ev.ResourceID)})
 	}
-	e.SubscriptionID = s.ID
+	// The kept strings are the subscription's and the plan's where they
+	// are equal, not the decoded copies: an accepted event is kept long.
+	e.SubscriptionID, ev.ResourceID = s.ID, s.ID
 	if s.PublisherID != c.publisher.ID {
 		return []usageProblem{{usageResourceNotAuthorized, target, fmt.Sprintf("Resource %s does not belong to the publisher of the token.", ev.ResourceID)}}
 	}
@@ -86,10 +88,13 @@ func (m *Marketplace) judgeResource(e *usageEntry, c caller, problems []usagePro
 	}
 	if s.PlanID != ev.PlanID {
 		problems = append(problems, usageProblem{usageBadArgument, "planId", fmt.Sprintf("planId %s is not the plan of resource %s, which is %s.", ev.PlanID, ev.ResourceID, s.PlanID)})
+	} else {
+		ev.PlanID = s.PlanID
 	}
 	plan := m.planOf(s)
 	for _, d := range plan.PlanComponents.MeteringDimensions {
 		if d.ID == ev.Dimension {
+			ev.Dimension = d.ID
 			return problems
 		}
 	}
