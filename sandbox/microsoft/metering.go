@@ -149,12 +149,15 @@ func (m *Marketplace) noteTimeline(e *usageEntry) {
 	ev := e.Event
 	detail := fmt.Sprintf("usage %s %s at %s (%s): %s", ev.Dimension, strconv.FormatFloat(ev.Quantity, 'g', -1, 64),
 		ev.EffectiveStartTime.Format(time.RFC3339), e.API, ev.Status)
-	if ev.Error != nil {
-		detail += " - " + ev.Error.Message
+	switch {
+	case ev.Error != nil && len(ev.Error.Details) > 0:
+		// The details say what the envelope's message only summarises.
 		for _, d := range ev.Error.Details {
-			detail += " " + d.Message
+			detail += " - " + d.Message
 		}
-	} else {
+	case ev.Error != nil:
+		detail += " - " + ev.Error.Message
+	default:
 		detail += " " + ev.UsageEventID
 	}
 	m.subs.Note(e.SubscriptionID, subscription.Event{At: e.ReceivedAt, Kind: "usage", Detail: detail})
