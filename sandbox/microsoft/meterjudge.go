@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,12 +124,11 @@ func readUsage(obj map[string]json.RawMessage, ev *usageEvent) []usageProblem {
 		if !ok || string(raw) == "null" {
 			return "", false
 		}
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		s, ok := jsonString(raw)
+		if !ok {
 			bad(name, "%s must be a string.", name)
-			return "", false
 		}
-		return s, true
+		return s, ok
 	}
 	id, hasID := text("resourceId")
 	uri, hasURI := text("resourceUri")
@@ -177,22 +177,34 @@ func readUsage(obj map[string]json.RawMessage, ev *usageEvent) []usageProblem {
 	return problems
 }
 
-// number reads a JSON number as a double, saying what is wrong otherwise.
-func number(raw json.RawMessage) (float64, string) {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		var se *json.UnmarshalTypeError
-		if errors.As(err, &se) && strings.HasPrefix(se.Value, "number") {
-			return 0, "is out of range"
-		}
-		return 0, "must be a number"
+// jsonString reads a JSON string value. raw is one value of a document
+// already found valid, so a plain one (no escapes) is its bytes between
+// the quotes; encoding/json reads the others.
+func jsonString(raw json.RawMessage) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
 	}
-	if _, ok := v.(float64); !ok {
+	if inner := raw[1 : len(raw)-1]; !slices.Contains(inner, '\\') {
+		return string(inner), true
+	}
+	var s string
+	return s, json.Unmarshal(raw, &s) == nil
+}
+
+// number reads a JSON number as a double, saying what is wrong otherwise.
+// raw is one value of a document already found valid, so a value that
+// starts like a number is a number, whose text ParseFloat reads as JSON
+// writes it.
+func number(raw json.RawMessage) (float64, string) {
+	if len(raw) == 0 || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
 		return 0, "must be a number"
 	}
 	q, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil || math.IsInf(q, 0) {
+	switch {
+	case errors.Is(err, strconv.ErrRange) || math.IsInf(q, 0):
 		return 0, "is out of range"
+	case err != nil:
+		return 0, "must be a number"
 	}
 	return q, ""
 }
