@@ -7,7 +7,7 @@ PKGS    := ./...
 CONFORMANCE_ADDR ?= 127.0.0.1:18080
 REPORTS          ?= reports
 
-.PHONY: all build run test unit lint vet fmt-check conformance image docker-test bench load load-microsoft clean
+.PHONY: all build run test unit lint vet fmt-check conformance image docker-test bench load load-microsoft load-metering clean
 
 all: build
 
@@ -69,6 +69,10 @@ load: build
 ## load-microsoft: wrk against Microsoft's fulfillment API beside a bare handler (see BENCHMARKS.md)
 load-microsoft: build
 	bash cmd/loadbench/load-microsoft.sh
+
+## load-metering: wrk against Microsoft's metering service beside a bare handler (see BENCHMARKS.md)
+load-metering: build
+	bash cmd/loadbench/load-metering.sh
 
 clean:
 	rm -rf $(BIN) reports

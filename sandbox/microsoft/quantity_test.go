@@ -114,7 +114,7 @@ func TestMeteringQuantities(t *testing.T) {
 		{"beyond a double", "1e400", "quantity is out of range"},
 		{"a string", `"5"`, "quantity must be a number"},
 		{"negative", "-1", "quantity must be greater than 0"},
-		{"missing", "null", "are required"},
+		{"missing", "null", "quantity is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := `{"resourceId":"` + id + `","dimension":"api-calls","planId":"metered","effectiveStartTime":"` + at + `","quantity":` + tc.literal + `}`

@@ -51,6 +51,7 @@ func (m *Marketplace) Routes(r *mux.Router) {
 	r.Handle("/_sandbox/microsoft/subscriptions", m.control(m.listControlSubscriptions)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/microsoft/subscriptions/{id}", m.control(m.getControlSubscription)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/microsoft/subscriptions/{id}/events", m.control(m.event)).Methods(http.MethodPost)
+	r.Handle("/_sandbox/microsoft/usage", m.control(m.listUsage)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/microsoft/webhooks", m.control(m.listWebhooks)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/microsoft/webhooks/pending", m.control(m.listHeldWebhooks)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/microsoft/webhooks/rules", m.control(m.listWebhookRules)).Methods(http.MethodGet)

@@ -90,6 +90,18 @@ func TestExampleResponsesValidate(t *testing.T) {
 			body: `{"code": "Conflict", "message": "The subscription has a pending operation.", "target": "subscriptionId", "details": [{"code": "Conflict", "message": "pending", "target": "operationId"}]}`},
 		{name: "injected 500", method: "POST", target: sub + "/activate" + query, status: 500, body: `{"code": "InternalServerError", "message": "Injected by a fault rule."}`},
 
+		{name: "a usage event accepted", method: "POST", target: "/api/usageEvent" + query, status: 200, body: usageEventJSON},
+		{name: "a duplicate usage event", method: "POST", target: "/api/usageEvent" + query, status: 409,
+			body: `{"additionalInfo": {"acceptedMessage": ` + strings.Replace(usageEventJSON, `"Accepted"`, `"Duplicate"`, 1) + `}, "message": "This usage event already exist.", "code": "Conflict"}`},
+		{name: "a bad usage event", method: "POST", target: "/api/usageEvent" + query, status: 400,
+			body: `{"message": "One or more errors have occurred.", "target": "usageEventRequest", "details": [{"message": "quantity must be greater than 0.", "target": "quantity", "code": "BadArgument"}], "code": "BadArgument"}`},
+		{name: "a batch", method: "POST", target: "/api/batchUsageEvent" + query, status: 200,
+			body: `{"count": 2, "result": [` + usageEventJSON + `, {"status": "ResourceNotActive", "quantity": 1, "error": {"code": "ResourceNotActive", "message": "Suspended", "target": "resourceId", "details": []}}]}`},
+		{name: "the usage report", method: "GET", target: "/api/usageEvents" + query + "&usageStartDate=2026-03-07", status: 200,
+			body: `[{"usageDate": "2026-03-07T00:00:00Z", "usageResourceId": "37f9dea2-4345-438f-b0bd-03d40d28c7e0", "dimension": "api-calls", "planId": "metered", "planName": "Metered", "offerId": "o", "offerName": "o", "offerType": "SaaS", "azureSubscriptionId": "", "reconStatus": "Accepted", "submittedQuantity": 1.5, "processedQuantity": 1.5, "submittedCount": 1}]`},
+		{name: "a batch item of an unknown status", method: "POST", target: "/api/batchUsageEvent" + query, status: 200,
+			body: `{"count": 1, "result": [{"status": "Rejected"}]}`, broken: "status"},
+
 		{name: "an unknown status", method: "GET", target: sub + query, status: 200,
 			body: `{"saasSubscriptionStatus": "Active"}`, broken: "saasSubscriptionStatus"},
 		{name: "quantity as a string", method: "GET", target: sub + query, status: 200,
@@ -188,3 +200,7 @@ func TestWebhookPayloadsValidate(t *testing.T) {
 		})
 	}
 }
+
+// usageEventJSON is an accepted usage event as the metering page shows one.
+const usageEventJSON = `{"usageEventId": "529f53d3-1a9e-4c2b-a6b1-3e2f5d4c6b7b", "status": "Accepted", "messageTime": "2026-03-07T10:00:00Z",
+	"resourceId": "37f9dea2-4345-438f-b0bd-03d40d28c7e0", "quantity": 5.5, "dimension": "api-calls", "effectiveStartTime": "2026-03-07T09:00:00Z", "planId": "metered"}`

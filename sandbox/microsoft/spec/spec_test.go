@@ -57,6 +57,9 @@ func TestEveryFulfillmentOperationIsDocumented(t *testing.T) {
 		{"GET", "/saas/subscriptions/{subscriptionId}/operations", "SubscriptionOperations_ListOperations"},
 		{"GET", "/saas/subscriptions/{subscriptionId}/operations/{operationId}", "SubscriptionOperations_GetOperationStatus"},
 		{"PATCH", "/saas/subscriptions/{subscriptionId}/operations/{operationId}", "SubscriptionOperations_UpdateOperationStatus"},
+		{"POST", "/usageEvent", "MeteringOperations_PostUsageEvent"},
+		{"POST", "/batchUsageEvent", "MeteringOperations_PostBatchUsageEvent"},
+		{"GET", "/usageEvents", "MeteringOperations_GetUsageEvents"},
 	}
 	m := model(t)
 	if len(m.Servers) != 1 || m.Servers[0].URL != "/api" {
