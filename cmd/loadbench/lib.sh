@@ -1,5 +1,16 @@
-# lib.sh: what load.sh and load-microsoft.sh share. Source it after setting
-# THREADS, CONNECTIONS and DURATION.
+# lib.sh: what the load scripts share. Source it from the repository's root
+# after setting SANDBOX_PORT and BARE_PORT: it sets the run's defaults
+# (DURATION 5s, ROUNDS 3, CONNECTIONS 32, THREADS 1), checks them, and
+# kills every process listed in pids on exit.
+DURATION=${DURATION:-5s}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-1}
+bin=bin
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
 
 # wrk takes a bad duration without complaint and then never stops, so
 # DURATION and WARMUP are checked here: a whole number, with s, m or h.

@@ -15,18 +15,9 @@
 # figures discarded), ROUNDS (3), CONNECTIONS (32), THREADS (1), POOL (2000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-3}
-CONNECTIONS=${CONNECTIONS:-32}
-THREADS=${THREADS:-1}
 POOL=${POOL:-2000}
 SANDBOX_PORT=18185
 BARE_PORT=18186
-bin=bin
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT
 # shellcheck source=cmd/loadbench/lib.sh
 . cmd/loadbench/lib.sh
 [[ $POOL =~ ^[1-9][0-9]*$ ]] || { echo "POOL: '$POOL' is not a whole number from 1" >&2; exit 2; }

@@ -10,17 +10,8 @@
 # Environment: DURATION (default 5s a run), WARMUP (2s, once per phase, figures discarded), ROUNDS (3), CONNECTIONS (32), THREADS (1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-3}
-CONNECTIONS=${CONNECTIONS:-32}
-THREADS=${THREADS:-1}
 SANDBOX_PORT=18183
 BARE_PORT=18184
-bin=bin
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT
 # shellcheck source=cmd/loadbench/lib.sh
 . cmd/loadbench/lib.sh
 

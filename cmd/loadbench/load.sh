@@ -15,17 +15,8 @@
 # CONNECTIONS (default 32), THREADS (1), POOL_SIZE (500).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-3}
-CONNECTIONS=${CONNECTIONS:-32}
-THREADS=${THREADS:-1}
 SANDBOX_PORT=18181
 BARE_PORT=18182
-bin=bin
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT
 # shellcheck source=cmd/loadbench/lib.sh
 . cmd/loadbench/lib.sh
 
