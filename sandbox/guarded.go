@@ -100,8 +100,10 @@ type segmentRoute struct {
 	// mux (opaque).
 	parts   []segmentPart
 	methods []string // nil: every method
-	opaque  bool
 }
+
+// opaque reports whether the route is left to mux's own Route.Match.
+func (r *segmentRoute) opaque() bool { return r.parts == nil }
 
 // segmentPart is one segment of a template: a literal or a variable.
 type segmentPart struct {
@@ -130,7 +132,7 @@ func newSegmentRouter(router *mux.Router) *segmentRouter {
 // host or query template, or a template that is not plain segments, is
 // opaque.
 func readSegmentRoute(route *mux.Route) segmentRoute {
-	out := segmentRoute{route: route, handler: route.GetHandler(), opaque: true}
+	out := segmentRoute{route: route, handler: route.GetHandler()}
 	tpl, err := route.GetPathTemplate()
 	if err != nil || !strings.HasPrefix(tpl, "/") {
 		return out
@@ -148,7 +150,7 @@ func readSegmentRoute(route *mux.Route) segmentRoute {
 	if methods, err := route.GetMethods(); err == nil {
 		out.methods = methods
 	}
-	out.parts, out.opaque = parts, false
+	out.parts = parts
 	return out
 }
 
@@ -267,7 +269,7 @@ func withinSegment(pattern string) bool {
 func (s *segmentRouter) match(req *http.Request, path string, match *mux.RouteMatch) bool {
 	for i := range s.routes {
 		route := &s.routes[i]
-		if route.opaque {
+		if route.opaque() {
 			if route.route.Match(req, match) {
 				return true
 			}
@@ -352,7 +354,7 @@ func (r *segmentRoute) setVars(path string, vars map[string]string) {
 func (s *segmentRouter) agreesWith(router *mux.Router) error {
 	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions, "PROPFIND"}
 	for _, route := range s.routes {
-		if route.opaque {
+		if route.opaque() {
 			continue
 		}
 		for _, path := range route.samplePaths() {

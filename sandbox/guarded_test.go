@@ -44,7 +44,7 @@ func TestSegmentRoutingAgreesWithMux(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			read := 0
 			for _, r := range m.segments.routes {
-				if !r.opaque {
+				if !r.opaque() {
 					read++
 				}
 			}
