@@ -35,7 +35,7 @@ func TestConformance(t *testing.T) {
 		t.Fatalf("-ginkgo.label-filter: %v", err)
 	}
 	runner := newRunner(t, url, lib)
-	conformance.Describe("GitLab Marketplace API conformance", lib.Scenarios, runner)
+	conformance.Describe("Marketplace API conformance", lib.Scenarios, runner)
 	conformance.FailIfNothingChecked()
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(t, "Conformance")
@@ -59,11 +59,16 @@ func newRunner(t *testing.T, url string, lib *scenario.Library) *engine.Runner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tgt, err := cfg.Resolve()
+	tgt, err := cfg.Resolve(target.APIsOf(cfg)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := engine.New(tgt, lib, engine.WithHTTPClient(client))
+	rc, err := engine.NewReceiver("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rc.Close() })
+	runner, err := engine.New(tgt, lib, engine.WithHTTPClient(client), engine.WithReceiver(rc))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,10 @@
-// Package scenarios is the conformance scenario library for the GitLab
-// Marketplace API, embedded so that the conformance command works without
-// a checkout. Each *.yaml file states one requirement (or one family of
-// requirements, data-driven with `each`); `_fragments.yaml` holds values the
-// scenarios share, such as a valid order. The format is documented in
+// Package scenarios is the conformance scenario library, one folder per
+// marketplace API (gitlab/: GitLab's Marketplace API; microsoft/:
+// Microsoft's SaaS Fulfillment API v2 and Metering API), embedded so that
+// the conformance command works without a checkout. Each *.yaml file
+// states one requirement (or one family of requirements, data-driven with
+// `each`); `_*.yaml` files hold values the scenarios share, such as a
+// valid order. The format is documented in
 // conformance/README.md and conformance/scenario/scenario.schema.json.
 package scenarios
 
@@ -10,5 +12,5 @@ import "embed"
 
 // FS holds every scenario file.
 //
-//go:embed *.yaml
+//go:embed gitlab/*.yaml microsoft/*.yaml
 var FS embed.FS

@@ -5,11 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/engine"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
 )
 
@@ -28,6 +33,15 @@ type options struct {
 	probeTimeout time.Duration
 	wait         time.Duration
 	quiet        bool
+	// webhookListen is where the webhook receiver listens ("off": none);
+	// webhookURL the address the target must call instead, when given.
+	webhookListen string
+	webhookURL    string
+	// profile selects the expectation of steps that state two.
+	profile string
+	// apis, when given, are the APIs checked (default: those the target
+	// is configured or discovered for).
+	apis idList
 	// allowAllSkipped and allowEmpty turn a run that checked nothing into
 	// a pass: only on purpose, never by default.
 	allowAllSkipped bool
@@ -86,6 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.configFile, "config", "", "YAML file with the target's URL, credentials, product and capabilities")
 	fs.StringVar(&o.scenariosDir, "scenarios", "", "directory of scenario files (default: the scenarios built into this binary)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "run only scenarios whose labels match this Ginkgo label filter, e.g. 'token && !cap:control'; every label named must exist")
+	fs.Var(&o.apis, "api", "check these APIs only: gitlab, microsoft (comma separated; default: every API the target is configured or discovered for)")
 	fs.Var(&o.ids, "id", "run only these scenarios: an id, or a data-driven family's id for all its cases; repeatable, or comma separated")
 	fs.BoolVar(&o.list, "list", false, "print every selected scenario (id, labels, requirement) and exit without contacting the target")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
@@ -95,11 +110,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.probeTimeout, "probe-timeout", 3*time.Second, "how long the target may take to answer the first request before the run gives up (exit 3; > 0)")
 	fs.DurationVar(&o.wait, "wait", 0, "keep probing a target that does not answer yet for this long (e.g. 15s right after starting it); 0 probes once")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only failures and the summary")
+	fs.StringVar(&o.webhookListen, "webhook-listen", "127.0.0.1:0", "where the harness's webhook receiver listens (host:port, port 0 picks one; off: no receiver, webhook scenarios are skipped)")
+	fs.StringVar(&o.webhookURL, "webhook-url", "", "the receiver's address as the target must call it, when the target cannot reach --webhook-listen as written (a container: http://conformance:9000/)")
+	fs.StringVar(&o.profile, "profile", engine.ProfileDocs, "which expectation judges Microsoft steps that state two: docs (Microsoft's pages) or observed (what the live service was seen to do)")
 	fs.BoolVar(&o.allowAllSkipped, "allow-all-skipped", false, "exit 0 when every selected scenario was skipped (default: exit 2, nothing was checked)")
 	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "exit 0 when the filters select no scenario (default: exit 2)")
 	fs.VisitAll(func(f *flag.Flag) { f.Value = &once{Value: f.Value, name: f.Name, repeatable: f.Name == "id"} })
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: conformance [flags]\n\nChecks an implementation of the GitLab Marketplace API against the conformance scenarios.\n"+
+		fmt.Fprintln(stderr, "usage: conformance [flags]\n\nChecks an implementation of GitLab's Marketplace API or Microsoft's SaaS Fulfillment and Metering APIs\nagainst the conformance scenarios.\n"+
 			"Exit codes: 0 passed, 1 failures, 2 usage, configuration or scenario errors, or nothing checked\n"+
 			"(every scenario skipped, none selected, run interrupted), 3 target unreachable.\n\nFlags:")
 		fs.PrintDefaults()
@@ -126,6 +144,26 @@ func (o options) check() error {
 	}{{"timeout", o.timeout, false}, {"probe-timeout", o.probeTimeout, false}, {"wait", o.wait, true}} {
 		if d.v < 0 || (d.v == 0 && !d.zero) {
 			problems = append(problems, fmt.Errorf("--%s %s: want a duration above 0", d.name, d.v))
+		}
+	}
+	for _, a := range o.apis {
+		if !slices.Contains(scenario.APIs(), a) {
+			problems = append(problems, fmt.Errorf("--api: %w", &scenario.UnknownNameError{What: "API", Name: a, Known: scenario.APIs()}))
+		}
+	}
+	if !slices.Contains(engine.Profiles(), o.profile) {
+		problems = append(problems, fmt.Errorf("--profile: %w", &scenario.UnknownNameError{What: "profile", Name: o.profile, Known: engine.Profiles()}))
+	}
+	if o.webhookListen != "off" {
+		if _, _, err := net.SplitHostPort(o.webhookListen); err != nil {
+			problems = append(problems, fmt.Errorf("--webhook-listen %q: want host:port (port 0 picks one) or off: %v", o.webhookListen, err))
+		}
+	} else if o.webhookURL != "" {
+		problems = append(problems, errors.New("--webhook-url names the receiver's address, but --webhook-listen off runs none"))
+	}
+	if o.webhookURL != "" {
+		if u, err := url.Parse(o.webhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Errorf("--webhook-url %q: want an http(s) URL", o.webhookURL))
 		}
 	}
 	seen := map[string]string{}

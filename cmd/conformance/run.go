@@ -19,8 +19,45 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/scenarios"
 )
 
-// suiteName titles reports.
-const suiteName = "GitLab Marketplace API conformance"
+// suiteName titles reports, by the APIs the run checks.
+func suiteName(selected []scenario.Scenario) string {
+	apis := apisOf(selected)
+	names := map[string]string{scenario.APIGitLab: "GitLab Marketplace API", scenario.APIMicrosoft: "Microsoft SaaS Fulfillment and Metering APIs"}
+	var parts []string
+	for _, a := range apis {
+		parts = append(parts, names[a])
+	}
+	if len(parts) == 0 {
+		return "Marketplace API conformance"
+	}
+	return strings.Join(parts, " and ") + " conformance"
+}
+
+// onlyAPIs keeps the scenarios of the given APIs, and names the APIs of
+// those it left out.
+func onlyAPIs(selected []scenario.Scenario, apis []string) (kept []scenario.Scenario, left []string) {
+	for _, sc := range selected {
+		switch {
+		case slices.Contains(apis, sc.API):
+			kept = append(kept, sc)
+		case !slices.Contains(left, sc.API):
+			left = append(left, sc.API)
+		}
+	}
+	return kept, left
+}
+
+// apisOf lists the APIs of the selected scenarios, in the order of
+// scenario.APIs.
+func apisOf(selected []scenario.Scenario) []string {
+	var out []string
+	for _, a := range scenario.APIs() {
+		if slices.ContainsFunc(selected, func(sc scenario.Scenario) bool { return sc.API == a }) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
 
 // run is the whole command; main only maps its error to an exit code.
 // environ is the process environment (KEY=VALUE), read whole so that an
@@ -47,7 +84,7 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 	}
 	if len(selected) == 0 {
 		fmt.Fprintln(stderr, "conformance: no scenario selected (--allow-empty): nothing to check")
-		return writeReports(o, report.Run{Suite: suiteName, Target: cfg.URL, Started: time.Now()})
+		return writeReports(o, report.Run{Suite: suiteName(selected), Target: cfg.URL, Profile: o.profile, Started: time.Now()})
 	}
 	client := engine.DefaultHTTPClient(o.timeout)
 	if err := target.WaitReady(ctx, client, cfg.URL, o.wait, o.probeTimeout); err != nil {
@@ -56,15 +93,46 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 	if cfg, err = target.Discover(ctx, client, cfg); err != nil {
 		return withCode(exitUnreachable, err)
 	}
-	tgt, err := cfg.Resolve()
+	if len(o.apis) == 0 && len(target.APIsOf(cfg)) > 0 {
+		// Only the APIs the target is configured or discovered for: a
+		// GitLab portal's run does not list Microsoft's pack as skipped.
+		// (A target configured for none gets every API's missing
+		// configuration named below.)
+		var left []string
+		selected, left = onlyAPIs(selected, target.APIsOf(cfg))
+		if len(left) > 0 {
+			fmt.Fprintf(stdout, "not checked: %s (the target is not configured for it; --api %s to require it)\n", strings.Join(left, ", "), strings.Join(left, ","))
+		}
+		if len(selected) == 0 && !o.allowEmpty {
+			return withCode(exitUsage, fmt.Errorf("the target %s is configured for none of the selected scenarios' APIs (%s): give its credentials (--config) or --api", cfg.URL, strings.Join(left, ", ")))
+		}
+		if len(selected) == 0 {
+			return writeReports(o, report.Run{Suite: suiteName(selected), Target: cfg.URL, Profile: o.profile, Started: time.Now()})
+		}
+	}
+	tgt, err := cfg.Resolve(apisOf(selected)...)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	runner, err := engine.New(tgt, lib, engine.WithHTTPClient(client))
+	if err := checkProfile(o.profile, tgt, selected); err != nil {
+		return withCode(exitUsage, err)
+	}
+	opts := []engine.Option{engine.WithHTTPClient(client), engine.WithProfile(o.profile)}
+	if o.webhookListen != "off" && slices.Contains(apisOf(selected), scenario.APIMicrosoft) {
+		rc, err := engine.NewReceiver(o.webhookListen, o.webhookURL)
+		if err != nil {
+			return withCode(exitUsage, fmt.Errorf("--webhook-listen %s: %w", o.webhookListen, err))
+		}
+		defer rc.Close()
+		fmt.Fprintf(stdout, "webhook receiver: listening on %s, the target calls %s\n", rc.Addr(), rc.URL())
+		opts = append(opts, engine.WithReceiver(rc))
+	}
+	runner, err := engine.New(tgt, lib, opts...)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
 	result := execute(ctx, runner, selected, tgt, progress(stdout, o.quiet))
+	result.Suite, result.Profile = suiteName(selected), o.profile
 	if err := writeReports(o, result); err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -89,6 +157,9 @@ func loadScenarios(o options) ([]scenario.Scenario, *scenario.Library, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(o.apis) > 0 {
+		selected, _ = onlyAPIs(selected, o.apis)
+	}
 	if len(selected) == 0 && !o.allowEmpty {
 		return nil, nil, fmt.Errorf("no scenario matches %s; nothing would be checked (--allow-empty if that is intended)", selection(o))
 	}
@@ -110,7 +181,7 @@ func selection(o options) string {
 // execute runs the scenarios one after another: they share the target, and
 // some move its clock.
 func execute(ctx context.Context, runner *engine.Runner, selected []scenario.Scenario, tgt target.Target, each func(engine.Result)) report.Run {
-	r := report.Run{Suite: suiteName, Target: tgt.BaseURL.String(), Started: time.Now()}
+	r := report.Run{Target: tgt.BaseURL.String(), Started: time.Now()}
 	for _, sc := range selected {
 		res := runner.Run(ctx, sc)
 		each(res)
@@ -121,6 +192,17 @@ func execute(ctx context.Context, runner *engine.Runner, selected []scenario.Sce
 	}
 	r.Duration = time.Since(r.Started)
 	return r
+}
+
+// checkProfile refuses a run whose profile is not the one our sandbox
+// serves Microsoft's API in: every scenario with two expectations would
+// fail on the harness's choice, not on a defect.
+func checkProfile(profile string, tgt target.Target, selected []scenario.Scenario) error {
+	if tgt.Profile == "" || tgt.Profile == profile || !slices.Contains(apisOf(selected), scenario.APIMicrosoft) {
+		return nil
+	}
+	return fmt.Errorf("--profile %s, but the sandbox at %s serves Microsoft's API in profile %s (microsoft.profile): pass --profile %s, or start it with --microsoft-profile %s",
+		profile, tgt.BaseURL, tgt.Profile, tgt.Profile, profile)
 }
 
 // verdict maps the outcomes to the exit code: unreachable beats scenario
@@ -204,8 +286,8 @@ func progress(w io.Writer, quiet bool) func(engine.Result) {
 
 func printSummary(w io.Writer, r report.Run) {
 	s := r.Summary()
-	fmt.Fprintf(w, "\n%d scenarios: %d passed, %d failed, %d skipped, %d errors in %s\n",
-		s.Total, s.Passed, s.Failed, s.Skipped, s.Errors, r.Duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "\n%d scenarios: %d passed, %d failed, %d skipped, %d errors in %s (profile %s)\n",
+		s.Total, s.Passed, s.Failed, s.Skipped, s.Errors, r.Duration.Round(time.Millisecond), r.Profile)
 }
 
 // printList prints each scenario's id, labels and requirement.

@@ -35,7 +35,7 @@ func TestUnknownNamesAreUsageErrors(t *testing.T) {
 		want []string
 	}{
 		{"misspelt capability", map[string]string{"CONFORMANCE_CAPABILITIES": "contrl"}, []string{"--target", url},
-			[]string{`unknown capability "contrl" (did you mean "control"?); known: control, faults, scripts, magic`}},
+			[]string{`unknown capability "contrl" (did you mean "control"?); known: control, clock, faults, scripts, magic, webhooks, tokens`}},
 		{"capability in another case", map[string]string{"CONFORMANCE_CAPABILITIES": "Control"}, []string{"--target", url}, []string{`did you mean "control"`}},
 		{"capability listed twice", map[string]string{"CONFORMANCE_CAPABILITIES": "control,control"}, []string{"--list"}, []string{`"control" listed twice`}},
 		{"empty capability in a list", map[string]string{"CONFORMANCE_CAPABILITIES": "control,"}, []string{"--list"}, []string{"empty capability name"}},

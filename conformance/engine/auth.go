@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
 )
 
 // authenticate adds the Authorization header a step asks for. A literal
@@ -20,7 +20,7 @@ func (s *state) authenticate(ctx context.Context, a *scenario.Auth, out *outgoin
 	}
 	switch {
 	case a.Token != "":
-		tok, err := s.token(ctx, a.Token, a.Scope, sr)
+		tok, err := s.token(ctx, a.Token, a.Scope, a.Version, sr)
 		if err != nil {
 			return err
 		}
@@ -43,6 +43,13 @@ func (s *state) authenticate(ctx context.Context, a *scenario.Auth, out *outgoin
 
 func (s *state) basic(b *scenario.Basic) (string, string, error) {
 	if b.Credential != "" {
+		if s.scenario.API == scenario.APIMicrosoft {
+			p, ok := s.publisher(b.Credential)
+			if !ok {
+				return "", "", brokenf("the target has no Microsoft publisher %q", b.Credential)
+			}
+			return p.ClientID, p.ClientSecret, nil
+		}
 		c, ok := s.runner.target.Credentials[b.Credential]
 		if !ok {
 			return "", "", brokenf("the target has no credential %q", b.Credential)
@@ -62,31 +69,48 @@ func (s *state) basic(b *scenario.Basic) (string, string, error) {
 // it: a scenario that advances the clock past expiry keeps sending the
 // token it had, which is the point of such a scenario. A token step
 // (freshToken) replaces the cached token.
-func (s *state) token(ctx context.Context, cred, scope string, sr *StepResult) (string, error) {
-	key, err := s.tokenKey(cred, scope)
+func (s *state) token(ctx context.Context, cred, scope, version string, sr *StepResult) (string, error) {
+	key, err := s.tokenKey(cred, scope, version)
 	if err != nil {
 		return "", err
 	}
 	if tok, ok := s.tokens[key.String()]; ok {
 		return tok, nil
 	}
+	if s.scenario.API == scenario.APIMicrosoft && !s.runner.target.Capabilities[scenario.CapabilityTokens] {
+		// The emulator has no token service and reads the publisher from
+		// any JWT's claims.
+		tok, err := s.mintToken(cred)
+		if err == nil {
+			s.tokens[key.String()] = tok
+			s.mask.add(tok)
+		}
+		return tok, err
+	}
 	tok, _, err := s.fetchToken(ctx, key, sr, "token for "+cred)
 	return tok, err
 }
 
-// tokenKey names a cached token: a credential and the scope requested.
-type tokenKey struct{ cred, scope string }
+// tokenKey names a cached token: a credential, the scope requested and,
+// for Microsoft, the Entra endpoint's version.
+type tokenKey struct{ cred, scope, version string }
 
-func (k tokenKey) String() string { return k.cred + " " + k.scope }
+func (k tokenKey) String() string { return k.cred + " " + k.scope + " " + k.version }
 
-func (s *state) tokenKey(cred, scope string) (tokenKey, error) {
-	c, ok := s.runner.target.Credentials[cred]
-	if !ok {
-		return tokenKey{}, brokenf("the target has no credential %q", cred)
-	}
+func (s *state) tokenKey(cred, scope, version string) (tokenKey, error) {
 	scope, err := s.text(scope)
 	if err != nil {
 		return tokenKey{}, err
+	}
+	if s.scenario.API == scenario.APIMicrosoft {
+		if _, ok := s.publisher(cred); !ok {
+			return tokenKey{}, brokenf("the target has no Microsoft publisher %q", cred)
+		}
+		return tokenKey{cred: cred, scope: scope, version: orDefault(version, "v2")}, nil
+	}
+	c, ok := s.runner.target.Credentials[cred]
+	if !ok {
+		return tokenKey{}, brokenf("the target has no credential %q", cred)
 	}
 	if scope == "" {
 		scope = c.Scope
@@ -94,14 +118,22 @@ func (s *state) tokenKey(cred, scope string) (tokenKey, error) {
 	return tokenKey{cred: cred, scope: scope}, nil
 }
 
+// publisher is a Microsoft publisher's app by scenario name.
+func (s *state) publisher(name string) (target.Publisher, bool) {
+	if s.runner.target.Microsoft == nil {
+		return target.Publisher{}, false
+	}
+	p, ok := s.runner.target.Microsoft.Publishers[name]
+	return p, ok
+}
+
 // fetchToken asks the token endpoint for a new token and caches it. A
 // target that answers without a token fails the step.
 func (s *state) fetchToken(ctx context.Context, key tokenKey, sr *StepResult, purpose string) (string, *response, error) {
-	c := s.runner.target.Credentials[key.cred]
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID},
-		"client_secret": {c.ClientSecret}, "scope": {key.scope}}
-	out := &outgoing{method: "POST", path: "/oauth/token", query: url.Values{},
-		header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}, body: []byte(form.Encode())}
+	out, err := s.dialect.tokenRequest(s, key)
+	if err != nil {
+		return "", nil, err
+	}
 	resp, err := s.do(ctx, out, sr, purpose)
 	var te transportError
 	if errors.As(err, &te) {
@@ -126,7 +158,7 @@ func (s *state) fetchToken(ctx context.Context, key tokenKey, sr *StepResult, pu
 // the harness's own (wall) clock to notice. The token answer is captured
 // and checked like a response.
 func (s *state) tokenStep(ctx context.Context, st scenario.Step, sr *StepResult) error {
-	key, err := s.tokenKey(st.Token.Credential, st.Token.Scope)
+	key, err := s.tokenKey(st.Token.Credential, st.Token.Scope, st.Token.Version)
 	if err != nil {
 		return err
 	}

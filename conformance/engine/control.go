@@ -14,6 +14,7 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/expect"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
+	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
 )
 
 // controlStep drives the target's control API. A step whose expect names a
@@ -26,7 +27,7 @@ func (s *state) controlStep(ctx context.Context, st scenario.Step, sr *StepResul
 		return err
 	}
 	args, _ := with.(map[string]any)
-	anyStatus := st.Expect != nil && len(st.Expect.Status) > 0
+	anyStatus := s.expectation(st) != nil && len(s.expectation(st).Status) > 0
 	resp, err := s.control(ctx, st.Control.Action, args, sr, anyStatus)
 	if err != nil {
 		return s.failOn(err, sr)
@@ -56,6 +57,92 @@ type controlAction struct {
 	// with {id} taken from the answer's id. The engine runs it after the
 	// scenario, passed or not, so a failing scenario leaves no fault behind.
 	undo string
+	// with, when set, turns the scenario's arguments into the sandbox's
+	// (a credential's name into a publisher id, a default offer).
+	with func(s *state, with map[string]any) (map[string]any, error)
+	// answer, when set, completes the decoded answer with what every
+	// control adapter gives for the action.
+	answer func(r *response)
+}
+
+// controlActionsFor is the vocabulary of an API as our sandbox serves it.
+func controlActionsFor(api string) map[string]controlAction {
+	if api == scenario.APIMicrosoft {
+		return microsoftControlActions()
+	}
+	return controlActions()
+}
+
+// microsoftControlActions map the Microsoft dialect's verbs to our
+// sandbox's /_sandbox/microsoft routes, and the shared ones to /_sandbox.
+func microsoftControlActions() map[string]controlAction {
+	const (
+		ms       = "/_sandbox/microsoft"
+		faults   = "/_sandbox/faults"
+		webhooks = ms + "/webhooks"
+	)
+	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
+	return map[string]controlAction{
+		"reset":         {method: post, path: "/_sandbox/reset"},
+		"clock.advance": {method: post, path: "/_sandbox/clock/advance", args: argsBody},
+		"fault.add":     {method: post, path: faults, args: argsBody, undo: faults + "/{id}"},
+		"fault.get":     {method: get, path: faults + "/{id}"},
+		"fault.delete":  {method: del, path: faults + "/{id}"},
+		"faults.list":   {method: get, path: faults},
+		"faults.clear":  {method: del, path: faults},
+		"faults.seed":   {method: post, path: faults + "/seed", args: argsBody},
+		"journal.query": {method: get, path: "/_sandbox/journal", args: argsQuery},
+
+		"purchase":            {method: post, path: ms + "/purchases", args: argsBody, with: purchaseArgs, answer: purchaseAnswer},
+		"event":               {method: post, path: ms + "/subscriptions/{id}/events", args: argsBody},
+		"subscription.get":    {method: get, path: ms + "/subscriptions/{id}"},
+		"subscriptions.list":  {method: get, path: ms + "/subscriptions", args: argsQuery},
+		"webhooks.list":       {method: get, path: webhooks, args: argsQuery},
+		"webhooks.pending":    {method: get, path: webhooks + "/pending", args: argsQuery},
+		"webhook.fire":        {method: post, path: webhooks + "/{id}/fire"},
+		"webhook.drop":        {method: post, path: webhooks + "/{id}/drop"},
+		"webhook-rule.add":    {method: post, path: webhooks + "/rules", args: argsBody, undo: webhooks + "/rules/{id}"},
+		"webhook-rule.delete": {method: del, path: webhooks + "/rules/{id}"},
+		"usage.list":          {method: get, path: ms + "/usage", args: argsQuery},
+	}
+}
+
+// purchaseArgs names the publisher by its credential (`publisher: second`,
+// default the publisher) and buys from the target's offer unless the step
+// names another.
+func purchaseArgs(s *state, with map[string]any) (map[string]any, error) {
+	out := maps.Clone(with)
+	if out == nil {
+		out = map[string]any{}
+	}
+	name, _ := out["publisher"].(string)
+	delete(out, "publisher")
+	p, ok := s.publisher(orDefault(name, "publisher"))
+	if !ok {
+		return nil, brokenf("control purchase: the target has no Microsoft publisher %q", orDefault(name, "publisher"))
+	}
+	if p.PublisherID != "" {
+		out["publisherId"] = p.PublisherID
+	}
+	if _, ok := out["offerId"]; !ok && s.runner.target.Microsoft.Fields["offerId"] != "" {
+		out["offerId"] = s.runner.target.Microsoft.Fields["offerId"]
+	}
+	return out, nil
+}
+
+// purchaseAnswer adds marketplaceToken, the landing page's token
+// URL-decoded as a publisher must send it to resolve, beside token as the
+// landing page's query carries it.
+func purchaseAnswer(r *response) {
+	m, ok := r.json.(map[string]any)
+	if !ok {
+		return
+	}
+	if tok, ok := m["token"].(string); ok {
+		if plain, err := url.QueryUnescape(tok); err == nil {
+			m["marketplaceToken"] = plain
+		}
+	}
 }
 
 func controlActions() map[string]controlAction {
@@ -94,9 +181,19 @@ func controlActions() map[string]controlAction {
 // control performs an action. Unless anyStatus, anything but a 2xx answer
 // fails the step.
 func (s *state) control(ctx context.Context, action string, with map[string]any, sr *StepResult, anyStatus bool) (*response, error) {
-	a, ok := controlActions()[action]
+	if s.scenario.API == scenario.APIMicrosoft && s.runner.target.Control == target.ControlEmulator {
+		return s.emulatorControl(ctx, action, with, sr, anyStatus)
+	}
+	actions := controlActionsFor(s.scenario.API)
+	a, ok := actions[action]
 	if !ok {
-		return nil, brokenf("unknown control action %q (known: %v)", action, slices.Sorted(maps.Keys(controlActions())))
+		return nil, brokenf("unknown %s control action %q (known: %v)", s.scenario.API, action, slices.Sorted(maps.Keys(actions)))
+	}
+	if a.with != nil {
+		var err error
+		if with, err = a.with(s, with); err != nil {
+			return nil, err
+		}
 	}
 	out, err := a.outgoing(with)
 	if err != nil {
@@ -105,6 +202,15 @@ func (s *state) control(ctx context.Context, action string, with map[string]any,
 	resp, err := s.do(ctx, out, sr, "control "+action)
 	if err != nil {
 		return nil, err
+	}
+	if a.answer != nil {
+		a.answer(resp)
+	}
+	if action == "reset" && s.scenario.API == scenario.APIMicrosoft {
+		// a reset restores the fixtures' webhook URLs
+		if err := s.pointWebhooks(ctx, sr); err != nil {
+			return nil, err
+		}
 	}
 	ok2xx := resp.status >= 200 && resp.status <= 299
 	if !ok2xx && !anyStatus {

@@ -38,6 +38,9 @@ type outgoing struct {
 	body   []byte
 	// timeout bounds this request when the scenario sets one.
 	timeout time.Duration
+	// base is the root path is relative to, when not the target's (a
+	// token service of its own).
+	base *url.URL
 }
 
 // response is what came back, with the JSON body decoded once.
@@ -77,6 +80,10 @@ func (s *state) build(req scenario.Request) (*outgoing, error) {
 	}
 	if err := s.buildBody(req, out); err != nil {
 		return nil, err
+	}
+	s.dialect.prepare(req, out)
+	if req.Service == scenario.ServiceEntra && s.runner.target.Microsoft != nil {
+		out.base = s.runner.target.Microsoft.Authority
 	}
 	for k, v := range req.Headers {
 		val, err := s.text(v)
@@ -190,6 +197,9 @@ func setPath(u *url.URL, path string) {
 // it but got no whole HTTP answer is a transportError.
 func (s *state) do(ctx context.Context, out *outgoing, sr *StepResult, purpose string) (*response, error) {
 	u := *s.runner.target.BaseURL
+	if out.base != nil {
+		u = *out.base
+	}
 	setPath(&u, out.path)
 	u.RawQuery = out.query.Encode()
 	reqCtx, cancel := ctx, context.CancelFunc(func() {})

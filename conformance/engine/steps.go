@@ -9,7 +9,6 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/lifecycle"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
-	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
 )
 
 // requestStep sends one request and judges its response.
@@ -47,7 +46,7 @@ func (s *state) exchange(ctx context.Context, req scenario.Request, l *scenario.
 func (s *state) judge(st scenario.Step, resp *response, sr *StepResult) error {
 	for _, f := range []func() ([]string, error){
 		func() ([]string, error) { return s.capture(st.Capture, resp) },
-		func() ([]string, error) { return s.check(st.Expect, resp) },
+		func() ([]string, error) { return s.check(s.expectation(st), resp) },
 	} {
 		msgs, err := f()
 		if err != nil {
@@ -56,6 +55,15 @@ func (s *state) judge(st scenario.Step, resp *response, sr *StepResult) error {
 		sr.Failures = append(sr.Failures, msgs...)
 	}
 	return nil
+}
+
+// expectation is the step's expect, or its observed one under the
+// observed profile.
+func (s *state) expectation(st scenario.Step) *scenario.Expect {
+	if st.Observed != nil && s.runner.profile == ProfileObserved {
+		return st.Observed
+	}
+	return st.Expect
 }
 
 // failOn turns a defect found before the response, or a request that got
@@ -86,7 +94,7 @@ func (s *state) pollStep(ctx context.Context, st scenario.Step, sr *StepResult) 
 		every = 500 * time.Millisecond
 	}
 	advance := time.Duration(p.AdvanceClock)
-	if advance > 0 && !s.runner.target.Capabilities[target.CapabilityControl] {
+	if advance > 0 && !s.runner.target.Capabilities[s.dialect.clockCapability()] {
 		advance = 0 // the target's own time must pass
 	}
 	var elapsed time.Duration

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/expect"
@@ -115,6 +116,9 @@ func (s *state) lookup(ref scenario.Reference) (any, error) {
 			return v, nil
 		}
 	case "target":
+		if s.scenario.API == scenario.APIMicrosoft {
+			return s.microsoftTargetField(name(0))
+		}
 		switch name(0) {
 		case "url":
 			return s.runner.target.BaseURL.String(), nil
@@ -127,7 +131,48 @@ func (s *state) lookup(ref scenario.Reference) (any, error) {
 	return nil, brokenf("unknown reference ${%s}", strings.Join(append([]string{ref.Namespace}, ref.Parts...), "."))
 }
 
+// microsoftTargetField is ${target.<name>} of a Microsoft scenario. A
+// catalogue value the target neither gave nor offers is a scenario error
+// naming the configuration key.
+func (s *state) microsoftTargetField(name string) (any, error) {
+	switch name {
+	case "url":
+		return s.runner.target.BaseURL.String(), nil
+	case "webhookUrl":
+		if s.runner.receiver == nil {
+			return nil, brokenf("${target.webhookUrl}: %v", errNoReceiver)
+		}
+		return s.runner.receiver.URL(), nil
+	}
+	var v string
+	if ms := s.runner.target.Microsoft; ms != nil {
+		v = ms.Fields[name]
+	}
+	if v == "" {
+		return nil, brokenf("${target.%s}: the target configuration gives no microsoft.%s (and the target does not publish one)", name, name)
+	}
+	if name == "perSeatMax" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, brokenf("${target.perSeatMax}: %q is not a whole number", v)
+		}
+		return n, nil
+	}
+	return v, nil
+}
+
 func (s *state) credentialField(cred, field string) (any, error) {
+	if s.scenario.API == scenario.APIMicrosoft {
+		p, ok := s.publisher(cred)
+		if !ok {
+			return nil, brokenf("the target has no Microsoft publisher %q", cred)
+		}
+		v := map[string]string{"tenantId": p.TenantID, "clientId": p.ClientID, "clientSecret": p.ClientSecret, "publisherId": p.PublisherID}[field]
+		if v == "" {
+			return nil, brokenf("the target names no %s for Microsoft publisher %q", field, cred)
+		}
+		return v, nil
+	}
 	c, ok := s.runner.target.Credentials[cred]
 	if !ok {
 		return nil, brokenf("the target has no credential %q", cred)

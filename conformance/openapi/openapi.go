@@ -13,6 +13,7 @@ import (
 	"net/http"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/spec"
+	msspec "github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/spec"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/openapi"
 )
 
@@ -39,6 +40,8 @@ func ForAPI(api string) (*Contract, error) {
 	switch api {
 	case "gitlab":
 		return New(spec.YAML)
+	case "microsoft":
+		return New(msspec.YAML)
 	}
 	return nil, fmt.Errorf("openapi: no document for api %q", api)
 }

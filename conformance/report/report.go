@@ -15,8 +15,11 @@ import (
 // Run is one conformance run.
 type Run struct {
 	// Suite names the run, e.g. "GitLab Marketplace API conformance".
-	Suite    string          `json:"suite"`
-	Target   string          `json:"target"`
+	Suite  string `json:"suite"`
+	Target string `json:"target"`
+	// Profile is the expectation judged where a Microsoft step states two
+	// (docs or observed).
+	Profile  string          `json:"profile,omitempty"`
 	Started  time.Time       `json:"started"`
 	Duration time.Duration   `json:"duration"`
 	Results  []engine.Result `json:"results"`

@@ -24,6 +24,25 @@ func checkSteps(sc Scenario, report func(loc []string, msg string)) {
 		if st.Token != nil && st.Lifecycle != nil {
 			report(at("lifecycle"), "a token step's answer has no subscription status to record")
 		}
+		if st.Token != nil {
+			if sc.API == APIMicrosoft && !contains(sc.Needs, CapabilityTokens) {
+				report(at("token"), `a Microsoft token step needs "tokens" in needs (the emulator has no token service)`)
+			}
+			checkCredential(sc.API, st.Token.Credential, at("token", "credential"), report)
+			checkVersion(sc.API, st.Token.Version, at("token", "version"), report)
+		}
+		if st.Webhook != nil {
+			checkWebhook(sc, st, at, report)
+		}
+		if st.Observed != nil {
+			if st.Expect == nil {
+				report(at("observed"), "observed replaces expect under the observed profile; give the documented expect too")
+			}
+			if sc.API != APIMicrosoft {
+				report(at("observed"), "only Microsoft scenarios have an observed profile")
+			}
+			checkExpect(st.Observed, at("observed"), report)
+		}
 		checkTransport(st, at, report)
 		for _, req := range []struct {
 			r   *Request
@@ -35,8 +54,14 @@ func checkSteps(sc Scenario, report func(loc []string, msg string)) {
 			if strings.HasPrefix(req.r.Path, "/_sandbox") && !control {
 				report(append(req.loc, "path"), `requests to /_sandbox need "control" in needs`)
 			}
-			checkAuth(req.r.Auth, append(req.loc, "auth"), report)
+			checkAuth(sc.API, req.r.Auth, append(req.loc, "auth"), report)
 			checkBodyEdits(req.r, req.loc, report)
+			if req.r.APIVersion != "" && sc.API != APIMicrosoft {
+				report(append(req.loc, "apiVersion"), "only Microsoft's API takes an api-version")
+			}
+			if req.r.Service != "" && (sc.API != APIMicrosoft || !contains(sc.Needs, CapabilityTokens)) {
+				report(append(req.loc, "service"), `service: entra is for Microsoft scenarios that declare "tokens" in needs`)
+			}
 		}
 		checkExpect(st.Expect, at("expect"), report)
 		if st.Poll != nil {
@@ -59,6 +84,9 @@ func checkSteps(sc Scenario, report func(loc []string, msg string)) {
 // (Polls, control and token steps judge their answers themselves.)
 func checksSomething(sc Scenario) bool {
 	for _, st := range sc.Steps {
+		if st.Webhook != nil && st.Webhook.Respond != nil {
+			continue // it only sets how the receiver answers
+		}
 		if st.Request == nil || st.Expect != nil || len(st.Capture) > 0 || st.Lifecycle != nil {
 			return true
 		}
@@ -68,15 +96,69 @@ func checksSomething(sc Scenario) bool {
 
 // checkAuth names a credential the scenarios do not have when loading,
 // instead of as an error once the scenario runs.
-func checkAuth(a *Auth, loc []string, report func([]string, string)) {
+func checkAuth(api string, a *Auth, loc []string, report func([]string, string)) {
 	if a == nil {
 		return
 	}
-	if a.Token != "" && len(FindReferences(a.Token)) == 0 && !contains(CredentialNames(), a.Token) {
-		report(append(loc, "token"), (&UnknownNameError{What: "credential", Name: a.Token, Known: CredentialNames()}).Error())
+	if a.Token != "" {
+		checkCredential(api, a.Token, append(loc, "token"), report)
 	}
-	if a.Basic != nil && a.Basic.Credential != "" && len(FindReferences(a.Basic.Credential)) == 0 && !contains(CredentialNames(), a.Basic.Credential) {
-		report(append(loc, "basic", "credential"), (&UnknownNameError{What: "credential", Name: a.Basic.Credential, Known: CredentialNames()}).Error())
+	if a.Basic != nil && a.Basic.Credential != "" {
+		checkCredential(api, a.Basic.Credential, append(loc, "basic", "credential"), report)
+	}
+	checkVersion(api, a.Version, append(loc, "version"), report)
+}
+
+// checkCredential names a credential the API's scenarios do not have.
+func checkCredential(api, name string, loc []string, report func([]string, string)) {
+	known := CredentialNamesFor(api)
+	what := "credential"
+	if api == APIMicrosoft {
+		what = "Microsoft publisher"
+	}
+	if len(FindReferences(name)) == 0 && !contains(known, name) {
+		report(loc, (&UnknownNameError{What: what, Name: name, Known: known}).Error())
+	}
+}
+
+// checkVersion allows an Entra endpoint version on Microsoft tokens only.
+func checkVersion(api, v string, loc []string, report func([]string, string)) {
+	if v != "" && api != APIMicrosoft {
+		report(loc, "only Microsoft's tokens have an Entra endpoint version")
+	}
+}
+
+// checkWebhook keeps a webhook step to one of its two forms, in a
+// Microsoft scenario that declares the receiver it needs: respond (how the
+// receiver answers, nothing to judge) or a wait (a delivery, whose request
+// headers and body expect and capture judge; none of that when none are
+// expected).
+func checkWebhook(sc Scenario, st Step, at func(...string) []string, report func([]string, string)) {
+	w := st.Webhook
+	if sc.API != APIMicrosoft {
+		report(at("webhook"), "only Microsoft's API sends webhooks")
+	}
+	if !contains(sc.Needs, CapabilityWebhooks) {
+		report(at("webhook"), `a webhook step needs "webhooks" in needs`)
+	}
+	if w.Respond != nil {
+		if len(w.Match) > 0 || w.Count != 0 || w.None || w.Verify || w.Timeout != 0 {
+			report(at("webhook", "respond"), "respond sets the receiver's answer; it cannot be combined with match, count, none, verify or timeout")
+		}
+		if st.Expect != nil || len(st.Capture) > 0 || st.Lifecycle != nil {
+			report(at("webhook", "respond"), "a webhook step that sets the receiver's answer has nothing to expect, capture or record")
+		}
+		return
+	}
+	if w.None && (st.Expect != nil || len(st.Capture) > 0 || w.Verify || w.Count != 0) {
+		report(at("webhook", "none"), "none expects no delivery: there is nothing to expect, capture, verify or count")
+	}
+	if st.Expect != nil && (len(st.Expect.Status) > 0 || st.Expect.OpenAPI || st.Expect.Transport != "") {
+		report(at("expect"), "a webhook step judges the delivery's headers and body; status, openapi and transport are for answers")
+	}
+	for _, p := range slices.Sorted(maps.Keys(w.Match)) {
+		checkPath(p, at("webhook", "match", p), report)
+		checkMatcher(w.Match[p], at("webhook", "match", p), report)
 	}
 }
 
@@ -86,7 +168,11 @@ func checkControl(sc Scenario, c *Control, loc []string, report func([]string, s
 	if !contains(sc.Needs, CapabilityControl) {
 		report(loc, `a control step needs "control" in needs`)
 	}
-	a, ok := ControlActions()[c.Action]
+	vocabulary := ControlActionsFor(sc.API)
+	a, ok := vocabulary[c.Action]
+	if !ok && slices.Contains(AllControlActionNames(), c.Action) {
+		report(append(loc, "action"), (&UnknownNameError{What: sc.API + " control action", Name: c.Action, Known: slices.Sorted(maps.Keys(vocabulary))}).Error())
+	}
 	if ok && a.Capability != CapabilityControl && !contains(sc.Needs, a.Capability) {
 		report(append(loc, "action"), fmt.Sprintf("%s needs %q in needs", c.Action, a.Capability))
 	}

@@ -239,13 +239,17 @@ func checkDocReferences(doc any, fragments map[string]any, report func([]string,
 		return
 	}
 	steps, _ := top["steps"].([]any)
+	api, _ := top["api"].(string)
+	if !slices.Contains(APIs(), api) {
+		api = APIGitLab // the schema reports the api itself
+	}
 	all := map[string]bool{}
 	for _, st := range steps {
 		maps.Copy(all, captureNames(st))
 	}
 	for _, k := range slices.Sorted(maps.Keys(top)) {
 		if k != "steps" {
-			checkReferences(top[k], []string{k}, refScope{vars: all, fragments: fragments}, report)
+			checkReferences(top[k], []string{k}, refScope{vars: all, fragments: fragments, api: api}, report)
 		}
 	}
 	seen := map[string]bool{}
@@ -258,7 +262,7 @@ func checkDocReferences(doc any, fragments map[string]any, report func([]string,
 				vars = maps.Clone(seen)
 				maps.Copy(vars, own)
 			}
-			checkReferences(st[k], []string{"steps", fmt.Sprint(i), k}, refScope{vars: vars, later: all, fragments: fragments}, report)
+			checkReferences(st[k], []string{"steps", fmt.Sprint(i), k}, refScope{vars: vars, later: all, fragments: fragments, api: api}, report)
 		}
 		maps.Copy(seen, own)
 	}

@@ -84,7 +84,7 @@ func TestUnknownNameSuggestsTheClosest(t *testing.T) {
 		known []string
 		want  string
 	}{
-		{"contrl", scenario.Capabilities(), `unknown capability "contrl" (did you mean "control"?); known: control, faults, scripts, magic`},
+		{"contrl", scenario.Capabilities(), `unknown capability "contrl" (did you mean "control"?); known: control, clock, faults, scripts, magic, webhooks, tokens`},
 		{"Control", scenario.Capabilities(), `(did you mean "control"?)`},
 		{"xyz", scenario.Capabilities(), `unknown capability "xyz"; known: control`},
 	}

@@ -25,7 +25,9 @@ type Scenario struct {
 	Requirement string `json:"requirement"`
 	// Reference points at the source of the requirement.
 	Reference string `json:"reference,omitempty"`
-	// API names the marketplace API, which selects the OpenAPI document.
+	// API names the marketplace API (APIs), which selects the dialect: the
+	// credentials, token service, error envelope, control vocabulary and
+	// OpenAPI document.
 	API string `json:"api"`
 	// Labels become Ginkgo labels and feed --label-filter.
 	Labels []string `json:"labels,omitempty"`
@@ -62,7 +64,7 @@ func (s Scenario) AllLabels() []string {
 }
 
 // Step is one action with its expectations. Exactly one of Request, Poll,
-// Control and Token is set.
+// Control, Token and Webhook is set.
 type Step struct {
 	// Name says what the step does, for reports; optional.
 	Name string `json:"name,omitempty"`
@@ -74,8 +76,15 @@ type Step struct {
 	Control *Control `json:"control,omitempty"`
 	// Token asks the harness for a new token now, replacing the cached one.
 	Token *TokenRequest `json:"token,omitempty"`
-	// Expect judges the (last) response.
+	// Webhook waits for a delivery to the harness's webhook receiver, or
+	// says how the receiver answers the next ones.
+	Webhook *Webhook `json:"webhook,omitempty"`
+	// Expect judges the (last) response, or the delivery a webhook step
+	// waited for (its request headers and body).
 	Expect *Expect `json:"expect,omitempty"`
+	// Observed replaces Expect under the `observed` profile: what the live
+	// service was seen to do where it departs from Microsoft's pages.
+	Observed *Expect `json:"observed,omitempty"`
 	// Capture keeps response values as ${vars.<name>}.
 	Capture map[string]Capture `json:"capture,omitempty"`
 	// Lifecycle checks the statuses seen against a transition graph.
@@ -85,7 +94,8 @@ type Step struct {
 	Line int `json:"-"`
 }
 
-// Kind names the step's action: "request", "poll", "control" or "token".
+// Kind names the step's action: "request", "poll", "control", "token" or
+// "webhook".
 func (s Step) Kind() string {
 	switch {
 	case s.Poll != nil:
@@ -94,6 +104,8 @@ func (s Step) Kind() string {
 		return "control"
 	case s.Token != nil:
 		return "token"
+	case s.Webhook != nil:
+		return "webhook"
 	default:
 		return "request"
 	}
@@ -121,7 +133,22 @@ type Request struct {
 	// Timeout bounds this request (answer and body), e.g. to meet a
 	// hanging connection within a scenario instead of the run's timeout.
 	Timeout Duration `json:"timeout,omitempty"`
+	// APIVersion is the api-version a Microsoft request carries: empty for
+	// the dialect's own (2018-08-31, added to every /api/ path), "none" to
+	// send none, anything else to send that value. A literal api-version in
+	// query wins.
+	APIVersion string `json:"apiVersion,omitempty"`
+	// Service "entra" sends the request to the Entra token service (the
+	// target's microsoft.authority) instead of the target, for Microsoft
+	// scenarios about tokens; it needs "tokens".
+	Service string `json:"service,omitempty"`
 }
+
+// ServiceEntra is the Service of a request to the token service.
+const ServiceEntra = "entra"
+
+// NoAPIVersion is the APIVersion that sends none.
+const NoAPIVersion = "none"
 
 // Repeat builds a large raw body without writing it out.
 type Repeat struct {
@@ -133,10 +160,13 @@ type Repeat struct {
 // per scenario) a client-credentials token for the named credential;
 // Bearer sends a literal token; Basic sends HTTP Basic credentials.
 type Auth struct {
-	Token  string `json:"token,omitempty"`
-	Scope  string `json:"scope,omitempty"`
-	Bearer string `json:"bearer,omitempty"`
-	Basic  *Basic `json:"basic,omitempty"`
+	Token string `json:"token,omitempty"`
+	Scope string `json:"scope,omitempty"`
+	// Version is the Entra token endpoint of a Microsoft token: "v2"
+	// (default, `scope`) or "v1" (`resource`).
+	Version string `json:"version,omitempty"`
+	Bearer  string `json:"bearer,omitempty"`
+	Basic   *Basic `json:"basic,omitempty"`
 }
 
 // TokenRequest asks the harness for a new client-credentials token now,
@@ -148,6 +178,45 @@ type Auth struct {
 type TokenRequest struct {
 	Credential string `json:"credential"`
 	Scope      string `json:"scope,omitempty"`
+	// Version is the Entra endpoint of a Microsoft token ("v1" or "v2").
+	Version string `json:"version,omitempty"`
+}
+
+// Webhook is a step on the publisher's side of the wire: the harness
+// runs a receiver the target delivers Microsoft's webhooks to. With
+// Respond it says how the receiver answers the deliveries that come next
+// in this scenario; otherwise it waits for deliveries whose JSON body
+// matches Match, received during this scenario and not taken by an
+// earlier webhook step, and judges the last one.
+type Webhook struct {
+	// Match holds matchers on the delivery's JSON body, by field path.
+	Match map[string]Matcher `json:"match,omitempty"`
+	// Count is how many matching deliveries to wait for (default 1), e.g.
+	// the retries of a delivery the receiver refused.
+	Count int `json:"count,omitempty"`
+	// Timeout bounds the wait in real time (default 5s).
+	Timeout Duration `json:"timeout,omitempty"`
+	// None expects no matching delivery within Timeout.
+	None bool `json:"none,omitempty"`
+	// Verify checks the delivery's JWT against the target's discovery
+	// document: signature, aud (the publisher's app), tid (its tenant),
+	// appid / azp (the marketplace's), lifetime.
+	Verify bool `json:"verify,omitempty"`
+	// Respond sets the receiver's answer to the deliveries that follow.
+	Respond *WebhookAnswer `json:"respond,omitempty"`
+}
+
+// WebhookAnswer is how the harness's receiver answers deliveries.
+type WebhookAnswer struct {
+	// Status is the HTTP status (default 200).
+	Status int `json:"status,omitempty"`
+	// Delay holds the answer back this long.
+	Delay Duration `json:"delay,omitempty"`
+	// NoAnswer closes the connection without an answer.
+	NoAnswer bool `json:"noAnswer,omitempty"`
+	// Times is how many deliveries get this answer before the receiver
+	// answers 200 again (0: every one until the scenario ends).
+	Times int `json:"times,omitempty"`
 }
 
 // Basic is HTTP Basic authentication, from a credential or literal values.

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
@@ -56,6 +57,41 @@ type refScope struct {
 	// anyVars accepts every ${vars.x} and ${each.x}: a fragment is checked
 	// once, without knowing the scenarios that use it.
 	anyVars bool
+	// api is the scenario's dialect, which names the credentials and the
+	// target's fields; empty (a fragment) accepts every dialect's.
+	api string
+}
+
+// credentialNames are the credentials this scope may name.
+func (sc refScope) credentialNames() []string {
+	if sc.api == "" {
+		return union(CredentialNamesFor(APIGitLab), CredentialNamesFor(APIMicrosoft))
+	}
+	return CredentialNamesFor(sc.api)
+}
+
+func (sc refScope) credentialFields() []string {
+	if sc.api == "" {
+		return union(credentialFieldsFor(APIGitLab), credentialFieldsFor(APIMicrosoft))
+	}
+	return credentialFieldsFor(sc.api)
+}
+
+func (sc refScope) targetFields() []string {
+	if sc.api == "" {
+		return union(targetFieldsFor(APIGitLab), targetFieldsFor(APIMicrosoft))
+	}
+	return targetFieldsFor(sc.api)
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, x := range b {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // check returns why ref is invalid in this scope, or "".
@@ -93,13 +129,14 @@ func (sc refScope) check(ref Reference) string {
 		}
 		return one(set, "fragment")
 	case "creds":
-		if len(ref.Parts) != 2 || !contains(CredentialNames(), ref.Parts[0]) || !contains(credentialFields, ref.Parts[1]) {
-			return fmt.Sprintf("want ${creds.<%s>.<%s>}", strings.Join(CredentialNames(), "|"), strings.Join(credentialFields, "|"))
+		names, fields := sc.credentialNames(), sc.credentialFields()
+		if len(ref.Parts) != 2 || !contains(names, ref.Parts[0]) || !contains(fields, ref.Parts[1]) {
+			return fmt.Sprintf("want ${creds.<%s>.<%s>}", strings.Join(names, "|"), strings.Join(fields, "|"))
 		}
 		return ""
 	case "target":
-		if len(ref.Parts) != 1 || !contains(targetFields, ref.Parts[0]) {
-			return fmt.Sprintf("want ${target.<%s>}", strings.Join(targetFields, "|"))
+		if fields := sc.targetFields(); len(ref.Parts) != 1 || !contains(fields, ref.Parts[0]) {
+			return fmt.Sprintf("want ${target.<%s>}", strings.Join(fields, "|"))
 		}
 		return ""
 	}
@@ -244,4 +281,49 @@ func SingleReference(s string) (Reference, bool) {
 		return Reference{}, false
 	}
 	return FindReferences(s)[0], true
+}
+
+// UsedCredentials names, sorted, the credentials sc uses: in auth, token
+// steps, a purchase's publisher and ${creds.<name>.*} references.
+func UsedCredentials(sc Scenario) []string {
+	set := map[string]bool{}
+	add := func(name string) {
+		if name != "" && len(FindReferences(name)) == 0 {
+			set[name] = true
+		}
+	}
+	auth := func(r *Request) {
+		if r == nil || r.Auth == nil {
+			return
+		}
+		add(r.Auth.Token)
+		if r.Auth.Basic != nil {
+			add(r.Auth.Basic.Credential)
+		}
+	}
+	for _, st := range sc.Steps {
+		auth(st.Request)
+		auth(pollRequest(st.Poll))
+		if st.Token != nil {
+			add(st.Token.Credential)
+		}
+		if st.Control != nil && st.Control.Action == "purchase" {
+			name, _ := st.Control.With["publisher"].(string)
+			add(orDefault(name, "publisher"))
+		}
+	}
+	raw, _ := json.Marshal(sc.Steps)
+	for _, ref := range FindReferences(string(raw)) {
+		if ref.Namespace == "creds" && len(ref.Parts) > 0 {
+			add(ref.Parts[0])
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

@@ -22,7 +22,7 @@ import (
 func ParseConfig(data []byte) (Config, error) {
 	var c Config
 	if stripComments(data) == "" {
-		return Config{}, errors.New("config: the file holds no settings (want target, productId, capabilities, credentials)")
+		return Config{}, errors.New("config: the file holds no settings (want target, control, productId, capabilities, credentials, microsoft)")
 	}
 	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
 		return Config{}, fmt.Errorf("config: %s", yaml.FormatError(err, false, true))
@@ -42,6 +42,13 @@ func ParseConfig(data []byte) (Config, error) {
 			bad(fmt.Sprintf("capabilities[%d]", i), err.Error())
 		}
 	}
+	if present(file, "$.control") && !slices.Contains(ControlKinds(), c.Control) {
+		bad("control", (&scenario.UnknownNameError{What: "control kind", Name: c.Control, Known: ControlKinds()}).Error())
+	}
+	if c.Control == ControlNone && len(c.Capabilities) > 0 {
+		bad("capabilities", "a target with control: none has no capability")
+	}
+	problems = append(problems, microsoftProblems(file, c.Microsoft)...)
 	for _, name := range slices.Sorted(maps.Keys(c.Credentials)) {
 		if !slices.Contains(scenario.CredentialNames(), name) {
 			bad("credentials."+name, (&scenario.UnknownNameError{What: "credential", Name: name, Known: scenario.CredentialNames()}).Error())
@@ -55,6 +62,42 @@ func ParseConfig(data []byte) (Config, error) {
 		return Config{}, errors.New("config: " + strings.Join(problems, "\n"))
 	}
 	return c, nil
+}
+
+// microsoftProblems refuses publishers the scenarios do not name and
+// empty values in the microsoft section.
+func microsoftProblems(file *ast.File, m MicrosoftConfig) []string {
+	var problems []string
+	bad := func(path, msg string) {
+		problems = append(problems, fmt.Sprintf("line %d: %s: %s", lineOf(file, "$."+path), path, msg))
+	}
+	known := scenario.CredentialNamesFor(scenario.APIMicrosoft)
+	for _, name := range slices.Sorted(maps.Keys(m.Publishers)) {
+		if !slices.Contains(known, name) {
+			bad("microsoft.publishers."+name, (&scenario.UnknownNameError{What: "publisher", Name: name, Known: known}).Error())
+			continue
+		}
+		p := m.Publishers[name]
+		for _, f := range []struct{ key, value string }{{"tenantId", p.TenantID}, {"clientId", p.ClientID}, {"clientSecret", p.ClientSecret}, {"publisherId", p.PublisherID}} {
+			if present(file, "$.microsoft.publishers."+name+"."+f.key) && strings.TrimSpace(f.value) == "" {
+				bad("microsoft.publishers."+name+"."+f.key, "empty value; give one or remove the key")
+			}
+		}
+	}
+	fields := m.fields()
+	fields["authority"] = m.Authority
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if k == "perSeatMax" {
+			if present(file, "$.microsoft.perSeatMax") && m.PerSeatMax < 1 {
+				bad("microsoft.perSeatMax", "want a whole number of seats, at least 1")
+			}
+			continue
+		}
+		if present(file, "$.microsoft."+k) && strings.TrimSpace(fields[k]) == "" {
+			bad("microsoft."+k, "empty value; give one or remove the key")
+		}
+	}
+	return problems
 }
 
 // stripComments drops blank lines, comments and document markers, to tell

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -67,7 +68,25 @@ const (
 // that is not the JSON the sandbox sends is a discovery error: taking it
 // for "absent" would skip every scenario that needs the capability and
 // let a broken sandbox pass a run.
+//
+// A target whose configuration says `control: emulator` or `control: none`
+// is not probed: the emulator offers control (purchases, events) and
+// webhooks through the engine's adapter, a target without control nothing.
 func Discover(ctx context.Context, client *http.Client, c Config) (Config, error) {
+	switch c.Control {
+	case ControlNone:
+		// the live service: its token service is Entra (microsoft.authority)
+		if c.Capabilities == nil {
+			c.Capabilities = []string{CapabilityTokens}
+		}
+		return c, nil
+	case ControlEmulator:
+		if c.Capabilities == nil {
+			c.Capabilities = []string{CapabilityControl, CapabilityWebhooks}
+		}
+		c.Microsoft.emulatorDefaults()
+		return c, nil
+	}
 	base := strings.TrimRight(c.URL, "/")
 	healthy, err := offers(ctx, client, base+"/_sandbox/health", nil)
 	if err != nil {
@@ -85,6 +104,9 @@ func Discover(ctx context.Context, client *http.Client, c Config) (Config, error
 	}
 	if !healthy {
 		return c, nil
+	}
+	if c, err = discoverMicrosoft(ctx, client, base, c); err != nil {
+		return c, fmt.Errorf("discovering Microsoft's fixtures: %w", err)
 	}
 	var fx sandboxFixtures
 	if err := getJSON(ctx, client, base+"/_sandbox/gitlab/fixtures", &fx); err != nil {
@@ -125,7 +147,8 @@ func optionalCapabilities(ctx context.Context, client *http.Client, base string)
 	var out []string
 	for _, probe := range []struct {
 		path, capability string
-	}{{"/_sandbox/faults", CapabilityFaults}, {"/_sandbox/gitlab/scripts", CapabilityScripts}} {
+	}{{"/_sandbox/clock", CapabilityClock}, {"/_sandbox/faults", CapabilityFaults}, {"/_sandbox/gitlab/scripts", CapabilityScripts},
+		{"/_sandbox/microsoft/fixtures", CapabilityWebhooks}, {"/_sandbox/microsoft/fixtures", CapabilityTokens}} {
 		ok, err := offers(ctx, client, base+probe.path, nil)
 		if err != nil {
 			return nil, err
@@ -246,4 +269,146 @@ func starting(ctx context.Context, client *http.Client, health string, timeout t
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusServiceUnavailable
+}
+
+// microsoftFixtures is GET /_sandbox/microsoft/fixtures of our sandbox.
+type microsoftFixtures struct {
+	Publishers []struct {
+		ID           string `json:"id"`
+		TenantID     string `json:"tenantId"`
+		ClientID     string `json:"clientId"`
+		ClientSecret string `json:"clientSecret"`
+	} `json:"publishers"`
+	Offers []struct {
+		OfferID     string `json:"offerId"`
+		PublisherID string `json:"publisherId"`
+		Plans       []struct {
+			PlanID         string `json:"planId"`
+			IsPrivate      bool   `json:"isPrivate"`
+			MaxQuantity    int    `json:"maxQuantity"`
+			HasFreeTrials  bool   `json:"hasFreeTrials"`
+			IsPricePerSeat bool   `json:"isPricePerSeat"`
+			IsStopSell     bool   `json:"isStopSell"`
+			Components     struct {
+				Dimensions []struct {
+					ID string `json:"id"`
+				} `json:"meteringDimensions"`
+			} `json:"planComponents"`
+		} `json:"plans"`
+	} `json:"offers"`
+}
+
+// discoverMicrosoft completes the Microsoft part from our sandbox: the
+// first publisher is "publisher", the next "second"; the first offer of
+// the publisher gives the plans the scenarios buy (the first public
+// per-seat plan, the first two flat-rate ones without trial or metering,
+// the first metered one and its first dimension, the first with a free
+// trial), and GET /_sandbox the profile it serves. A sandbox without
+// Microsoft's API (an older one: 404) leaves c as it is. Values already in
+// c are kept.
+func discoverMicrosoft(ctx context.Context, client *http.Client, base string, c Config) (Config, error) {
+	var fx microsoftFixtures
+	ok, err := offers(ctx, client, base+"/_sandbox/microsoft/fixtures", &fx)
+	if err != nil || !ok {
+		return c, err
+	}
+	var about struct {
+		Marketplaces map[string]struct {
+			Profile string `json:"profile"`
+		} `json:"marketplaces"`
+	}
+	if err := getJSON(ctx, client, base+"/_sandbox", &about); err != nil {
+		return c, err
+	}
+	c.Profile = about.Marketplaces["microsoft"].Profile
+	m := &c.Microsoft
+	if m.Publishers == nil {
+		m.Publishers = map[string]Publisher{}
+	}
+	for i, name := range []string{"publisher", "second"} {
+		if _, given := m.Publishers[name]; given || i >= len(fx.Publishers) {
+			continue
+		}
+		p := fx.Publishers[i]
+		m.Publishers[name] = Publisher{TenantID: p.TenantID, ClientID: p.ClientID, ClientSecret: p.ClientSecret, PublisherID: p.ID}
+	}
+	pub := m.Publishers["publisher"].PublisherID
+	for _, o := range fx.Offers {
+		if o.PublisherID != pub || pub == "" {
+			continue
+		}
+		found := map[string]string{"offerId": o.OfferID}
+		var flats []string
+		for _, p := range o.Plans {
+			if p.IsStopSell {
+				continue
+			}
+			switch {
+			case len(p.Components.Dimensions) > 0:
+				setOnce(found, "meteredPlan", p.PlanID)
+				setOnce(found, "dimension", p.Components.Dimensions[0].ID)
+			case p.HasFreeTrials:
+				setOnce(found, "trialPlan", p.PlanID)
+			case p.IsPricePerSeat && !p.IsPrivate && p.MaxQuantity > 0:
+				if setOnce(found, "perSeatPlan", p.PlanID) {
+					found["perSeatMax"] = strconv.Itoa(p.MaxQuantity)
+				}
+			case !p.IsPricePerSeat && !p.IsPrivate:
+				flats = append(flats, p.PlanID)
+			}
+		}
+		if len(flats) > 0 {
+			found["flatPlan"] = flats[0]
+		}
+		if len(flats) > 1 {
+			found["otherFlatPlan"] = flats[1]
+		}
+		m.fill(found)
+		break
+	}
+	return c, nil
+}
+
+// setOnce sets m[k] unless it has a value, and says whether it did.
+func setOnce(m map[string]string, k, v string) bool {
+	if m[k] != "" {
+		return false
+	}
+	m[k] = v
+	return true
+}
+
+// fill sets the catalogue's fields that are still empty.
+func (m *MicrosoftConfig) fill(found map[string]string) {
+	for _, f := range []struct {
+		dst *string
+		key string
+	}{{&m.OfferID, "offerId"}, {&m.PerSeatPlan, "perSeatPlan"}, {&m.FlatPlan, "flatPlan"}, {&m.OtherFlatPlan, "otherFlatPlan"},
+		{&m.MeteredPlan, "meteredPlan"}, {&m.Dimension, "dimension"}, {&m.TrialPlan, "trialPlan"}} {
+		if *f.dst == "" {
+			*f.dst = found[f.key]
+		}
+	}
+	if n, err := strconv.Atoi(found["perSeatMax"]); m.PerSeatMax == 0 && err == nil {
+		m.PerSeatMax = n
+	}
+}
+
+// emulatorDefaults fills what the emulator does not hold: two publishers'
+// apps (it reads the publisher from any token's tid and appid, and checks
+// no secret) and the catalogue the adapter installs as an offer.
+func (m *MicrosoftConfig) emulatorDefaults() {
+	if m.Publishers == nil {
+		m.Publishers = map[string]Publisher{}
+	}
+	for name, p := range map[string]Publisher{
+		"publisher": {TenantID: "0c0f0e0e-0000-4000-8000-00000000c0f0", ClientID: "0c0f0e0e-0000-4000-8000-0000000a9901", ClientSecret: "unused-by-the-emulator"},
+		"second":    {TenantID: "0c0f0e0e-0000-4000-8000-00000000c0f1", ClientID: "0c0f0e0e-0000-4000-8000-0000000a9902", ClientSecret: "unused-by-the-emulator"},
+	} {
+		if _, given := m.Publishers[name]; !given {
+			m.Publishers[name] = p
+		}
+	}
+	m.fill(map[string]string{"offerId": "conformance-offer", "perSeatPlan": "seats", "perSeatMax": "100", "flatPlan": "flat",
+		"otherFlatPlan": "flat-plus", "trialPlan": "trial", "meteredPlan": "metered", "dimension": "api-calls"})
 }
