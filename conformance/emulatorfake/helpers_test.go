@@ -142,3 +142,9 @@ func operations(t *testing.T, srv *httptest.Server, id string) []map[string]any 
 	}
 	return ops
 }
+
+// emulatorfakeOperationTimeout keeps operations InProgress long enough
+// to be seen, and short enough for a test.
+func emulatorfakeOperationTimeout() emulatorfake.Option {
+	return emulatorfake.WithOperationTimeout(150 * time.Millisecond)
+}
