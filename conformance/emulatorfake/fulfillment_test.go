@@ -22,7 +22,7 @@ func TestFulfillmentChecksComeInTheEmulatorsOrder(t *testing.T) {
 		{"the suffixed version is refused too", "/api/saas/subscriptions?api-version=2018-08-31.1", "", 400, `"Code":"UnsupportedApiVersion"`},
 		{"unknown saas path is checked before routing", "/api/saas/nothing", "", 400, "ApiVersionUnspecified"},
 		{"a non-JWT bearer is Express's 500 before the version check", "/api/saas/subscriptions", "Bearer opaque", 500, "<pre>TypeError"},
-		{"a JWT without appid is 401 text", "/api/saas/subscriptions" + v, jwt(`{"tid":"t"}`), 401, "TenantId &amp; AppId required in token."},
+		{"a JWT without appid is 401 text", "/api/saas/subscriptions" + v, jwt(`{"tid":"t"}`), 401, "TenantId & AppId required in token."},
 		{"a JWT with both claims passes", "/api/saas/subscriptions" + v, jwt(`{"tid":"t","appid":"a"}`), 200, `{"subscriptions":[]}`},
 		{"no token passes without auth", "/api/saas/subscriptions" + v, "", 200, `"subscriptions"`},
 	}
@@ -33,10 +33,7 @@ func TestFulfillmentChecksComeInTheEmulatorsOrder(t *testing.T) {
 				hdr = []string{"Authorization", tc.auth}
 			}
 			a := call(t, srv, "GET", tc.path, "", hdr...)
-			// Express escapes nothing in send(); the fake's page for the 401
-			// is text/html like Express's, so compare unescaped text too.
-			body := strings.ReplaceAll(a.body, "&", "&amp;")
-			if a.status != tc.status || !strings.Contains(a.body+body, tc.contains) {
+			if a.status != tc.status || !strings.Contains(a.body, tc.contains) {
 				t.Errorf("got %d %s, want %d containing %s", a.status, a.body, tc.status, tc.contains)
 			}
 		})
