@@ -25,6 +25,6 @@ func ExampleNew() {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	fmt.Println(resp.StatusCode, string(body)[:41])
+	fmt.Println(resp.StatusCode, string(body)[:40])
 	// Output: 400 {"Error":{"Code":"ApiVersionUnspecified"
 }
