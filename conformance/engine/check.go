@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -90,25 +91,52 @@ func (s *state) capture(caps map[string]scenario.Capture, resp *response) ([]str
 	var out []string
 	for _, name := range slices.Sorted(maps.Keys(caps)) {
 		c := caps[name]
+		var v any
 		if c.Header != "" {
-			v := resp.header.Get(c.Header)
-			if v == "" {
+			h := resp.header.Get(c.Header)
+			if h == "" {
 				out = append(out, fmt.Sprintf("capture %s: response has no header %s", name, c.Header))
 			}
-			s.vars[name] = v
-			continue
+			v = h
+		} else {
+			p, err := s.path(c.JSON)
+			if err != nil {
+				return nil, err
+			}
+			got, ok := p.Get(resp.json)
+			if !ok {
+				out = append(out, fmt.Sprintf("capture %s: response has no JSON field %s", name, p))
+			}
+			v = got
 		}
-		p, err := s.path(c.JSON)
-		if err != nil {
-			return nil, err
-		}
-		v, ok := p.Get(resp.json)
-		if !ok {
-			out = append(out, fmt.Sprintf("capture %s: response has no JSON field %s", name, p))
+		if c.Pattern != "" && v != nil {
+			part, msg := capturePart(c.Pattern, v)
+			if msg != "" {
+				out = append(out, fmt.Sprintf("capture %s: %s", name, msg))
+			}
+			v = part
 		}
 		s.vars[name] = v
 	}
 	return out, nil
+}
+
+// capturePart is the first group of pattern in a captured text (a header
+// such as Operation-Location, or a string field).
+func capturePart(pattern string, v any) (string, string) {
+	text, ok := v.(string)
+	if !ok {
+		return "", fmt.Sprintf("pattern %q needs a text, got %s", pattern, expect.Show(v))
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return "", fmt.Sprintf("bad pattern %q: %v", pattern, err)
+	}
+	m := re.FindStringSubmatch(text)
+	if m == nil || len(m) < 2 {
+		return "", fmt.Sprintf("%q does not match %q", text, pattern)
+	}
+	return m[1], ""
 }
 
 // observe feeds the lifecycle trace of the step's subject.

@@ -201,6 +201,9 @@ type state struct {
 	taken        map[int]bool
 	// answered: a step set how the receiver answers.
 	answered bool
+	// pointed: the scenario pointed the publishers' webhooks at the
+	// harness, so it puts them back.
+	pointed bool
 	// undo lists what control steps installed, removed after the scenario.
 	undo []undoing
 	// freshConnections: the scenario injects faults, so no request may be
@@ -239,6 +242,7 @@ func (r *Runner) Run(ctx context.Context, sc scenario.Scenario) (res Result) {
 		s.runSteps(ctx)
 	}
 	s.cleanUp(ctx)
+	s.restoreWebhooks(ctx)
 	s.recordDeliveries()
 	return res
 }

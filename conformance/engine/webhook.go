@@ -187,24 +187,53 @@ func (s *state) pointWebhooks(ctx context.Context, sr *StepResult) error {
 	if s.runner.target.Control == target.ControlEmulator {
 		return s.emulatorPointWebhooks(ctx, sr)
 	}
+	s.pointed = true
+	return s.setWebhookURLs(ctx, sr, func(target.Publisher) string { return rc.URL() }, "point %s's webhooks at the harness")
+}
+
+// setWebhookURLs sets each publisher's webhook URL on our sandbox.
+func (s *state) setWebhookURLs(ctx context.Context, sr *StepResult, to func(target.Publisher) string, purpose string) error {
 	ms := s.runner.target.Microsoft
 	for _, name := range slices.Sorted(maps.Keys(ms.Publishers)) {
 		p := ms.Publishers[name]
-		if p.PublisherID == "" {
+		if p.PublisherID == "" || to(p) == "" {
 			continue
 		}
-		body, _ := json.Marshal(map[string]string{"webhookUrl": rc.URL()})
+		body, _ := json.Marshal(map[string]string{"webhookUrl": to(p)})
 		out := &outgoing{method: http.MethodPatch, path: "/_sandbox/microsoft/publishers/" + url.PathEscape(p.PublisherID),
 			query: url.Values{}, header: http.Header{"Content-Type": {"application/json"}}, body: body}
-		resp, err := s.do(ctx, out, sr, "point "+name+"'s webhooks at the harness")
+		what := fmt.Sprintf(purpose, name)
+		resp, err := s.do(ctx, out, sr, what)
 		if err != nil {
 			return err
 		}
 		if resp.status != http.StatusOK {
-			return targetFailure{msg: fmt.Sprintf("pointing %s's webhooks at the harness: status %d, body %s", name, resp.status, excerpt(resp.body))}
+			return targetFailure{msg: fmt.Sprintf("%s: status %d, body %s", what, resp.status, excerpt(resp.body))}
 		}
 	}
 	return nil
+}
+
+// restoreWebhooks puts the publishers' webhook URLs back as the run found
+// them, after a scenario that pointed them at the harness: deliveries
+// still due (retries) must not pile up against a receiver that stops with
+// the run. A target that refuses fails the scenario, as a clean-up does.
+func (s *state) restoreWebhooks(ctx context.Context) {
+	if !s.pointed || s.runner.target.Control == target.ControlEmulator {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	sr := StepResult{Name: "put the publishers' webhook URLs back", Kind: "cleanup", Exchanges: []Exchange{}}
+	err := s.setWebhookURLs(ctx, &sr, func(p target.Publisher) string { return p.WebhookURL }, "put %s's webhook URL back")
+	if err != nil {
+		sr.Failures = append(sr.Failures, s.mask.text(err.Error()))
+		s.result.Failures = append(s.result.Failures, Failure{Step: "cleanup", Message: s.mask.text(err.Error())})
+		if s.result.Outcome == Pass {
+			s.result.Outcome = Fail
+		}
+	}
+	s.result.Steps = append(s.result.Steps, sr)
 }
 
 // The claims a webhook's token must carry (docs/microsoft.md §6).

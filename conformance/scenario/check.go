@@ -71,6 +71,13 @@ func checkSteps(sc Scenario, report func(loc []string, msg string)) {
 			if c.JSON != "" {
 				checkPath(c.JSON, at("capture", name, "json"), report)
 			}
+			if c.Pattern != "" {
+				if re, err := regexp.Compile(c.Pattern); err != nil {
+					report(at("capture", name, "pattern"), "bad regular expression: "+err.Error())
+				} else if re.NumSubexp() < 1 {
+					report(at("capture", name, "pattern"), "the pattern needs a group, (…), to say what to keep")
+				}
+			}
 		}
 		if st.Lifecycle != nil {
 			checkPath(st.Lifecycle.Path, at("lifecycle", "path"), report)

@@ -1,9 +1,11 @@
 package scenario
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -80,10 +82,7 @@ func substituteEach(doc any, c map[string]any) any {
 		}
 		return expandReferences(v, func(ref Reference) string {
 			if val, ok := c[strings.Join(ref.Parts, ".")]; ok && ref.Namespace == "each" {
-				if s, ok := val.(string); ok {
-					return s
-				}
-				return fmt.Sprint(val)
+				return caseText(val)
 			}
 			return "${" + strings.Join(append([]string{ref.Namespace}, ref.Parts...), ".") + "}"
 		}, false)
@@ -98,7 +97,23 @@ func caseName(c map[string]any) string {
 	}
 	parts := make([]string, 0, len(c))
 	for _, k := range slices.Sorted(maps.Keys(c)) {
-		parts = append(parts, fmt.Sprint(c[k]))
+		parts = append(parts, caseText(c[k]))
 	}
 	return strings.Join(parts, "-")
+}
+
+// caseText is a case's value as text: a string as it is, a number as
+// written (7000215, not fmt's 7.000215e+06), anything else as JSON.
+func caseText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

@@ -293,6 +293,9 @@ func (s *StatusSet) UnmarshalJSON(b []byte) error {
 type Capture struct {
 	JSON   string `json:"json,omitempty"`
 	Header string `json:"header,omitempty"`
+	// Pattern keeps only the first group of this regular expression in
+	// the captured text, e.g. the operation id of an Operation-Location.
+	Pattern string `json:"pattern,omitempty"`
 }
 
 // Lifecycle records the value at Path in every response of the step and

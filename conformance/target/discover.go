@@ -278,6 +278,7 @@ type microsoftFixtures struct {
 		TenantID     string `json:"tenantId"`
 		ClientID     string `json:"clientId"`
 		ClientSecret string `json:"clientSecret"`
+		WebhookURL   string `json:"webhookUrl"`
 	} `json:"publishers"`
 	Offers []struct {
 		OfferID     string `json:"offerId"`
@@ -330,7 +331,7 @@ func discoverMicrosoft(ctx context.Context, client *http.Client, base string, c 
 			continue
 		}
 		p := fx.Publishers[i]
-		m.Publishers[name] = Publisher{TenantID: p.TenantID, ClientID: p.ClientID, ClientSecret: p.ClientSecret, PublisherID: p.ID}
+		m.Publishers[name] = Publisher{TenantID: p.TenantID, ClientID: p.ClientID, ClientSecret: p.ClientSecret, PublisherID: p.ID, WebhookURL: p.WebhookURL}
 	}
 	pub := m.Publishers["publisher"].PublisherID
 	for _, o := range fx.Offers {

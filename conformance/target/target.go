@@ -112,6 +112,10 @@ type Publisher struct {
 	// PublisherID is the publisher's id in our sandbox's fixtures;
 	// discovered, never required.
 	PublisherID string `yaml:"publisherId" json:"publisherId"`
+	// WebhookURL is where our sandbox delivered the publisher's webhooks
+	// before the run (discovered): what a scenario that pointed them at
+	// the harness puts back.
+	WebhookURL string `yaml:"-" json:"-"`
 }
 
 // Target is a checked Config, ready for the engine.
