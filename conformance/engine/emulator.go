@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
@@ -36,11 +37,19 @@ import (
 // configuration names by default.
 func emulatorOffer(fields map[string]string) map[string]any {
 	plan := func(id, name string, perSeat bool, trial bool) map[string]any {
-		return map[string]any{"planId": id, "displayName": name, "isPricePerSeat": perSeat, "hasFreeTrials": trial,
+		p := map[string]any{"planId": id, "displayName": name, "isPricePerSeat": perSeat, "hasFreeTrials": trial,
+			"isPrivate": false, "isStopSell": false, "market": "US",
 			"description": name + " (installed by the conformance harness)",
 			"planComponents": map[string]any{
 				"recurrentBillingTerms": []any{map[string]any{"currency": "USD", "price": 10, "termUnit": "P1M", "termDescription": "monthly"}},
 				"meteringDimensions":    []any{}}}
+		if perSeat {
+			p["minQuantity"], p["maxQuantity"] = 1, fields["perSeatMax"]
+			if n, err := strconv.Atoi(fields["perSeatMax"]); err == nil {
+				p["maxQuantity"] = n
+			}
+		}
+		return p
 	}
 	plans := map[string]any{}
 	for _, p := range []struct {
@@ -201,8 +210,12 @@ func (s *state) emulatorPurchase(ctx context.Context, with map[string]any, sr *S
 	name, _ := with["publisher"].(string)
 	cred := orDefault(name, "publisher")
 	id := newUUID()
+	// A customer as the marketplace describes one (the emulator's own page
+	// fills these in too).
+	customer := map[string]any{"emailId": "customer-" + id[:8] + "@customer.example", "objectId": newUUID(), "tenantId": newUUID(), "puid": "1003" + id[:8]}
 	sub := map[string]any{"id": id, "name": "Conformance " + id[:8], "offerId": s.runner.target.Microsoft.Fields["offerId"],
-		"autoRenew": true, "isTest": false, "isFreeTrial": false, "term": map[string]any{"termUnit": "P1M"}}
+		"autoRenew": true, "isTest": false, "isFreeTrial": false, "term": map[string]any{"termUnit": "P1M"},
+		"beneficiary": customer, "purchaser": customer}
 	for _, k := range []string{"offerId", "planId", "quantity", "name", "autoRenew", "isTest", "isFreeTrial", "beneficiary", "purchaser"} {
 		if v, ok := with[k]; ok {
 			sub[k] = v

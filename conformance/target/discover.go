@@ -410,6 +410,12 @@ func (m *MicrosoftConfig) emulatorDefaults() {
 			m.Publishers[name] = p
 		}
 	}
+	for name, p := range m.Publishers {
+		if p.PublisherID == "" {
+			p.PublisherID = p.TenantID + p.ClientID // the emulator's publisher: its token's tid and appid
+			m.Publishers[name] = p
+		}
+	}
 	m.fill(map[string]string{"offerId": "conformance-offer", "perSeatPlan": "seats", "perSeatMax": "100", "flatPlan": "flat",
 		"otherFlatPlan": "flat-plus", "trialPlan": "trial", "meteredPlan": "metered", "dimension": "api-calls"})
 }
