@@ -146,10 +146,17 @@ step "conformance image against the sandbox container (docker run)"
 docker network create "$run_id" >/dev/null
 docker run -d --name "$run_id-net-sandbox" --network "$run_id" --network-alias sandbox "$SANDBOX_IMAGE" >/dev/null
 mkdir -p reports/docker-run
-docker run --rm --network "$run_id" --user "$(id -u):$(id -g)" -v "$PWD/reports/docker-run:/reports" \
+# The harness receives Microsoft's webhooks: the sandbox container calls it
+# by its alias on the network.
+docker run --rm --network "$run_id" --network-alias conformance --user "$(id -u):$(id -g)" -v "$PWD/reports/docker-run:/reports" \
 	"$CONFORMANCE_IMAGE" --target http://sandbox:8080 --quiet \
+	--webhook-listen 0.0.0.0:9000 --webhook-url http://conformance:9000/ \
 	--junit /reports/junit.xml --json /reports/conformance.json --html /reports/conformance.html
 ls reports/docker-run
+# Both packs ran, and webhooks reached the harness in its container.
+grep -q '"id": "token-success"' reports/docker-run/conformance.json || fail "the GitLab pack did not run in the container"
+grep -q '"purpose": "webhook delivered to the harness"' reports/docker-run/conformance.json ||
+	fail "no Microsoft webhook reached the conformance container"
 
 step "compose.yaml: sandbox, then conformance once it is healthy"
 pick_compose
@@ -161,6 +168,8 @@ SANDBOX_PORT=0 REPORTS_USER="$(id -u):$(id -g)" \
 	{ tail -n 40 reports/compose.log >&2; fail "compose run failed (log: reports/compose.log)"; }
 grep -E '[0-9]+ scenarios:' reports/compose.log || true
 ls reports/junit.xml reports/conformance.json reports/conformance.html
+grep -q '"purpose": "webhook delivered to the harness"' reports/conformance.json ||
+	fail "compose: no Microsoft webhook reached the conformance service"
 
 step "testcontainers module tests"
 (cd testcontainers && go vet ./... && CI=true go test -race -count=1 ./...)
