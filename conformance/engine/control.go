@@ -78,21 +78,10 @@ func controlActionsFor(api string) map[string]controlAction {
 func microsoftControlActions() map[string]controlAction {
 	const (
 		ms       = "/_sandbox/microsoft"
-		faults   = "/_sandbox/faults"
 		webhooks = ms + "/webhooks"
 	)
 	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
-	return map[string]controlAction{
-		"reset":         {method: post, path: "/_sandbox/reset"},
-		"clock.advance": {method: post, path: "/_sandbox/clock/advance", args: argsBody},
-		"fault.add":     {method: post, path: faults, args: argsBody, undo: faults + "/{id}"},
-		"fault.get":     {method: get, path: faults + "/{id}"},
-		"fault.delete":  {method: del, path: faults + "/{id}"},
-		"faults.list":   {method: get, path: faults},
-		"faults.clear":  {method: del, path: faults},
-		"faults.seed":   {method: post, path: faults + "/seed", args: argsBody},
-		"journal.query": {method: get, path: "/_sandbox/journal", args: argsQuery},
-
+	return withShared(map[string]controlAction{
 		"purchase":            {method: post, path: ms + "/purchases", args: argsBody, with: purchaseArgs, answer: purchaseAnswer},
 		"event":               {method: post, path: ms + "/subscriptions/{id}/events", args: argsBody},
 		"subscription.get":    {method: get, path: ms + "/subscriptions/{id}"},
@@ -104,7 +93,26 @@ func microsoftControlActions() map[string]controlAction {
 		"webhook-rule.add":    {method: post, path: webhooks + "/rules", args: argsBody, undo: webhooks + "/rules/{id}"},
 		"webhook-rule.delete": {method: del, path: webhooks + "/rules/{id}"},
 		"usage.list":          {method: get, path: ms + "/usage", args: argsQuery},
-	}
+	})
+}
+
+// withShared adds the verbs every marketplace of our sandbox shares: reset,
+// the clock, fault rules and the journal.
+func withShared(actions map[string]controlAction) map[string]controlAction {
+	const faults = "/_sandbox/faults"
+	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
+	maps.Copy(actions, map[string]controlAction{
+		"reset":         {method: post, path: "/_sandbox/reset"},
+		"clock.advance": {method: post, path: "/_sandbox/clock/advance", args: argsBody},
+		"fault.add":     {method: post, path: faults, args: argsBody, undo: faults + "/{id}"},
+		"fault.get":     {method: get, path: faults + "/{id}"},
+		"fault.delete":  {method: del, path: faults + "/{id}"},
+		"faults.list":   {method: get, path: faults},
+		"faults.clear":  {method: del, path: faults},
+		"faults.seed":   {method: post, path: faults + "/seed", args: argsBody},
+		"journal.query": {method: get, path: "/_sandbox/journal", args: argsQuery},
+	})
+	return actions
 }
 
 // purchaseArgs names the publisher by its credential (`publisher: second`,
@@ -147,25 +155,14 @@ func purchaseAnswer(r *response) {
 
 func controlActions() map[string]controlAction {
 	const (
-		faults   = "/_sandbox/faults"
 		scripts  = "/_sandbox/gitlab/scripts"
 		callouts = "/_sandbox/gitlab/callouts"
 	)
 	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
-	return map[string]controlAction{
-		"reset":              {method: post, path: "/_sandbox/reset"},
-		"clock.advance":      {method: post, path: "/_sandbox/clock/advance", args: argsBody},
+	return withShared(map[string]controlAction{
 		"subscriptions.list": {method: get, path: "/_sandbox/gitlab/subscriptions", args: argsQuery},
 		"callouts.list":      {method: get, path: callouts, args: argsQuery},
 		"outbox.list":        {method: get, path: "/_sandbox/gitlab/outbox", args: argsQuery},
-
-		"fault.add":     {method: post, path: faults, args: argsBody, undo: faults + "/{id}"},
-		"fault.get":     {method: get, path: faults + "/{id}"},
-		"fault.delete":  {method: del, path: faults + "/{id}"},
-		"faults.list":   {method: get, path: faults},
-		"faults.clear":  {method: del, path: faults},
-		"faults.seed":   {method: post, path: faults + "/seed", args: argsBody},
-		"journal.query": {method: get, path: "/_sandbox/journal", args: argsQuery},
 
 		"script.add":       {method: post, path: scripts, args: argsBody, undo: scripts + "/{id}"},
 		"script.get":       {method: get, path: scripts + "/{id}"},
@@ -175,7 +172,7 @@ func controlActions() map[string]controlAction {
 		"callouts.pending": {method: get, path: callouts + "/pending", args: argsQuery},
 		"callout.fire":     {method: post, path: callouts + "/{notificationId}/fire"},
 		"callout.drop":     {method: post, path: callouts + "/{notificationId}/drop"},
-	}
+	})
 }
 
 // control performs an action. Unless anyStatus, anything but a 2xx answer

@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -9,9 +8,7 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/emulatorfake"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/engine"
-	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
-	"github.com/marketplace-sandbox/marketplace-sandbox/scenarios"
 )
 
 // runOnEmulator runs the Microsoft pack against the emulator's imitation
@@ -22,34 +19,7 @@ func runOnEmulator(t *testing.T) map[string]engine.Result {
 	t.Cleanup(emu.Close)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	lib, err := scenario.Load(scenarios.FS, "scenarios")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := target.Discover(context.Background(), srv.Client(), target.Config{URL: srv.URL, Control: target.ControlEmulator})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tgt, err := cfg.Resolve(scenario.APIMicrosoft)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := engine.NewReceiver("127.0.0.1:0", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rc.Close() })
-	r, err := engine.New(tgt, lib, engine.WithReceiver(rc), engine.WithHTTPClient(engine.DefaultHTTPClient(3*time.Second)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]engine.Result{}
-	for _, sc := range lib.Scenarios {
-		if sc.API == scenario.APIMicrosoft {
-			out[sc.ID] = r.Run(context.Background(), sc)
-		}
-	}
-	return out
+	return runMicrosoftPackOn(t, target.Config{URL: srv.URL, Control: target.ControlEmulator}, nil)
 }
 
 // The emulator's deviations from Microsoft's documented API (reference

@@ -107,12 +107,20 @@ func defectiveTarget(t *testing.T, d defect) string {
 // runMicrosoftPack runs the Microsoft pack against url.
 func runMicrosoftPack(t *testing.T, url string, only func(id string) bool) map[string]engine.Result {
 	t.Helper()
+	return runMicrosoftPackOn(t, target.Config{URL: url}, only)
+}
+
+// runMicrosoftPackOn runs the Microsoft pack (the scenarios only keeps,
+// or all) against the target cfg describes, with a webhook receiver.
+func runMicrosoftPackOn(t *testing.T, cfg target.Config, only func(id string) bool) map[string]engine.Result {
+	t.Helper()
 	lib, err := scenario.Load(scenarios.FS, "scenarios")
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := engine.DefaultHTTPClient(5 * time.Second)
-	cfg, err := target.Discover(context.Background(), client, target.Config{URL: url})
+	// (cfg is completed by discovery below)
+	cfg, err = target.Discover(context.Background(), client, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
