@@ -121,7 +121,12 @@ var emulatorDeviations = map[string]string{
 	"ms-patch-rejected/quantity-zero":         devPatch,
 	"ms-patch-rejected/same-plan":             devPatch,
 	// §8 webhooks: unsigned, operationRequestedSource misspelt
-	"ms-webhook-change-quantity-ack": devWebhook,
+	"ms-webhook-change-quantity-ack":      devWebhook,
+	"ms-webhook-change-plan-ack":          devWebhook,
+	"ms-webhook-notify-event/suspend":     devWebhook,
+	"ms-webhook-notify-event/unsubscribe": devWebhook,
+	"ms-webhook-notify-event/renew":       devWebhook,
+	"ms-webhook-reinstate":                devWebhook,
 }
 
 // TestPackReportsTheEmulatorsDeviations runs the Microsoft pack against
