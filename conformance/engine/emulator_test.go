@@ -127,7 +127,6 @@ var emulatorDeviations = map[string]string{
 	"ms-webhook-notify-event/unsubscribe": devWebhook,
 	"ms-webhook-notify-event/renew":       devWebhook,
 	"ms-webhook-reinstate":                devWebhook,
-	"ms-metering-accepted":                devApiversion,
 }
 
 // TestPackReportsTheEmulatorsDeviations runs the Microsoft pack against
