@@ -90,7 +90,7 @@ func microsoftControlActions() map[string]controlAction {
 		"webhooks.pending":    {method: get, path: webhooks + "/pending", args: argsQuery},
 		"webhook.fire":        {method: post, path: webhooks + "/{id}/fire"},
 		"webhook.drop":        {method: post, path: webhooks + "/{id}/drop"},
-		"webhook-rule.add":    {method: post, path: webhooks + "/rules", args: argsBody, undo: webhooks + "/rules/{id}"},
+		"webhook-rule.add":    {method: post, path: webhooks + "/rules", args: argsBody, undo: webhooks + "/rules/{id}", with: dropID},
 		"webhook-rule.delete": {method: del, path: webhooks + "/rules/{id}"},
 		"usage.list":          {method: get, path: ms + "/usage", args: argsQuery},
 	})
@@ -113,6 +113,14 @@ func withShared(actions map[string]controlAction) map[string]controlAction {
 		"journal.query": {method: get, path: "/_sandbox/journal", args: argsQuery},
 	})
 	return actions
+}
+
+// dropID leaves out the scenario's name for a webhook rule: the sandbox
+// names its rules itself (the clean-up deletes the id it answers).
+func dropID(_ *state, with map[string]any) (map[string]any, error) {
+	out := maps.Clone(with)
+	delete(out, "id")
+	return out, nil
 }
 
 // purchaseArgs names the publisher by its credential (`publisher: second`,
