@@ -27,7 +27,8 @@ func (s *state) controlStep(ctx context.Context, st scenario.Step, sr *StepResul
 		return err
 	}
 	args, _ := with.(map[string]any)
-	anyStatus := s.expectation(st) != nil && len(s.expectation(st).Status) > 0
+	e := s.expectation(st)
+	anyStatus := e != nil && len(e.Status) > 0
 	resp, err := s.control(ctx, st.Control.Action, args, sr, anyStatus)
 	if err != nil {
 		return s.failOn(err, sr)

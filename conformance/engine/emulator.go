@@ -246,20 +246,21 @@ func (s *state) emulatorPurchase(ctx context.Context, with map[string]any, sr *S
 	return synthetic(http.StatusCreated, map[string]any{"subscriptionId": id, "token": url.QueryEscape(tok), "marketplaceToken": tok}), nil
 }
 
-// emulatorState reads a subscription and its operations as the emulator
-// holds them: GET /api/util/publishers, which has every publisher's.
-func (s *state) emulatorState(ctx context.Context, sr *StepResult) (map[string]map[string]struct {
+// emulatorEntry is one subscription in the emulator's state, with its
+// operations by id.
+type emulatorEntry struct {
 	Subscription map[string]any            `json:"subscription"`
 	Operations   map[string]map[string]any `json:"operations"`
-}, error) {
+}
+
+// emulatorState reads every publisher's subscriptions and operations as
+// the emulator holds them (GET /api/util/publishers), by publisher and id.
+func (s *state) emulatorState(ctx context.Context, sr *StepResult) (map[string]map[string]emulatorEntry, error) {
 	resp, err := s.emulatorDo(ctx, http.MethodGet, "/api/util/publishers", nil, nil, sr, "read the emulator's state")
 	if err != nil {
 		return nil, err
 	}
-	var all map[string]map[string]struct {
-		Subscription map[string]any            `json:"subscription"`
-		Operations   map[string]map[string]any `json:"operations"`
-	}
+	var all map[string]map[string]emulatorEntry
 	if resp.status != http.StatusOK || json.Unmarshal(resp.body, &all) != nil {
 		return nil, targetFailure{msg: fmt.Sprintf("reading the emulator's state: status %d, body %s", resp.status, excerpt(resp.body))}
 	}

@@ -267,14 +267,14 @@ func (s *state) setUp(ctx context.Context) bool {
 		err = s.emulatorSetUp(ctx, &sr)
 	}
 	sr.Duration = time.Since(started)
+	err = s.failOn(err, &sr)
 	res := s.result
 	res.Steps = append(res.Steps, sr)
-	if err = s.failOn(err, &sr); err != nil {
+	if err != nil {
 		res.Outcome, res.ErrorKind, res.Reason = Error, classify(err), s.mask.text(err.Error())
 		return false
 	}
 	if len(sr.Failures) > 0 {
-		res.Steps[len(res.Steps)-1] = sr
 		res.Outcome = Fail
 		for _, f := range sr.Failures {
 			res.Failures = append(res.Failures, Failure{Step: "setup", Message: s.mask.text(f)})

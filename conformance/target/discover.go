@@ -92,7 +92,8 @@ func Discover(ctx context.Context, client *http.Client, c Config) (Config, error
 	if err != nil {
 		return c, fmt.Errorf("discovering capabilities: %w", err)
 	}
-	if c.Capabilities == nil {
+	discovering := c.Capabilities == nil
+	if discovering {
 		c.Capabilities = []string{}
 		if healthy {
 			more, err := optionalCapabilities(ctx, client, base)
@@ -105,8 +106,14 @@ func Discover(ctx context.Context, client *http.Client, c Config) (Config, error
 	if !healthy {
 		return c, nil
 	}
-	if c, err = discoverMicrosoft(ctx, client, base, c); err != nil {
+	microsoft := false
+	if c, microsoft, err = discoverMicrosoft(ctx, client, base, c); err != nil {
 		return c, fmt.Errorf("discovering Microsoft's fixtures: %w", err)
+	}
+	if discovering && microsoft {
+		// Microsoft's marketplace delivers webhooks where a publisher says
+		// and serves Entra's tokens.
+		c.Capabilities = append(c.Capabilities, CapabilityWebhooks, CapabilityTokens)
 	}
 	var fx sandboxFixtures
 	if err := getJSON(ctx, client, base+"/_sandbox/gitlab/fixtures", &fx); err != nil {
@@ -147,8 +154,7 @@ func optionalCapabilities(ctx context.Context, client *http.Client, base string)
 	var out []string
 	for _, probe := range []struct {
 		path, capability string
-	}{{"/_sandbox/clock", CapabilityClock}, {"/_sandbox/faults", CapabilityFaults}, {"/_sandbox/gitlab/scripts", CapabilityScripts},
-		{"/_sandbox/microsoft/fixtures", CapabilityWebhooks}, {"/_sandbox/microsoft/fixtures", CapabilityTokens}} {
+	}{{"/_sandbox/clock", CapabilityClock}, {"/_sandbox/faults", CapabilityFaults}, {"/_sandbox/gitlab/scripts", CapabilityScripts}} {
 		ok, err := offers(ctx, client, base+probe.path, nil)
 		if err != nil {
 			return nil, err
@@ -305,13 +311,13 @@ type microsoftFixtures struct {
 // per-seat plan, the first two flat-rate ones without trial or metering,
 // the first metered one and its first dimension, the first with a free
 // trial), and GET /_sandbox the profile it serves. A sandbox without
-// Microsoft's API (an older one: 404) leaves c as it is. Values already in
-// c are kept.
-func discoverMicrosoft(ctx context.Context, client *http.Client, base string, c Config) (Config, error) {
+// Microsoft's API (an older one: 404) leaves c as it is, and says so.
+// Values already in c are kept.
+func discoverMicrosoft(ctx context.Context, client *http.Client, base string, c Config) (Config, bool, error) {
 	var fx microsoftFixtures
 	ok, err := offers(ctx, client, base+"/_sandbox/microsoft/fixtures", &fx)
 	if err != nil || !ok {
-		return c, err
+		return c, false, err
 	}
 	var about struct {
 		Marketplaces map[string]struct {
@@ -319,7 +325,7 @@ func discoverMicrosoft(ctx context.Context, client *http.Client, base string, c 
 		} `json:"marketplaces"`
 	}
 	if err := getJSON(ctx, client, base+"/_sandbox", &about); err != nil {
-		return c, err
+		return c, false, err
 	}
 	c.Profile = about.Marketplaces["microsoft"].Profile
 	m := &c.Microsoft
@@ -367,7 +373,7 @@ func discoverMicrosoft(ctx context.Context, client *http.Client, base string, c 
 		m.fill(found)
 		break
 	}
-	return c, nil
+	return c, true, nil
 }
 
 // setOnce sets m[k] unless it has a value, and says whether it did.
