@@ -23,7 +23,7 @@ ARG VERSION=dev
 FROM scratch AS conformance
 ARG VERSION
 LABEL org.opencontainers.image.title="marketplace-sandbox-conformance" \
-      org.opencontainers.image.description="Conformance runner for the GitLab Marketplace API: scenarios over HTTP, JUnit/JSON/HTML reports" \
+      org.opencontainers.image.description="Conformance runner for GitLab's Marketplace API and Microsoft's SaaS Fulfillment and Metering APIs: scenarios over HTTP, webhooks received, JUnit/JSON/HTML reports" \
       org.opencontainers.image.source="https://github.com/marketplace-sandbox/marketplace-sandbox" \
       org.opencontainers.image.version="${VERSION}"
 COPY bin/image/conformance /conformance

@@ -29,7 +29,7 @@ func WriteHTML(w io.Writer, r Run) error {
 	s := r.Summary()
 	p.raw(strings.Replace(htmlHead, "<style>", "<title>"+esc(r.Suite)+" — "+esc(r.Target)+"</title>\n<style>", 1))
 	p.f("<h1>%s</h1>\n", r.Suite)
-	p.f(`<p class="meta">Target %s · started %s · %s</p>`+"\n", r.Target, r.Started.UTC().Format("2006-01-02 15:04:05 UTC"), r.Duration)
+	p.f(`<p class="meta">Target %s · started %s · %s%s</p>`+"\n", r.Target, r.Started.UTC().Format("2006-01-02 15:04:05 UTC"), r.Duration, profileNote(r.Profile))
 	p.f(`<p class="summary">`+"\n<span>%d scenarios</span>\n"+`<span class="pass">%d passed</span>`+"\n"+
 		`<span class="fail">%d failed</span>`+"\n"+`<span class="skip">%d skipped</span>`+"\n"+
 		`<span class="error">%d errors</span>`+"\n</p>\n", s.Total, s.Passed, s.Failed, s.Skipped, s.Errors)
@@ -126,4 +126,12 @@ func (p *page) result(res engine.Result) {
 		}
 	}
 	p.raw("</details>\n")
+}
+
+// profileNote names the profile a run judged Microsoft's steps by.
+func profileNote(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " · profile " + p
 }

@@ -64,7 +64,7 @@ func WriteJUnit(w io.Writer, r Run) error {
 	suite := junitSuite{
 		Name: r.Suite, Tests: s.Total, Failures: s.Failed, Errors: s.Errors, Skipped: s.Skipped,
 		Time: secs, Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
-		Properties: []junitProperty{{Name: "target", Value: r.Target}},
+		Properties: []junitProperty{{Name: "target", Value: r.Target}, {Name: "profile", Value: r.Profile}},
 	}
 	for _, res := range r.Results {
 		suite.Cases = append(suite.Cases, junitTestCase(res))
