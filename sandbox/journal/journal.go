@@ -52,6 +52,10 @@ type Entry struct {
 	RequestID string `json:"requestId"`
 	// At is when the request arrived, on the sandbox clock.
 	At time.Time `json:"at"`
+	// Wall is when it arrived (an outbound request: when it was sent) on
+	// the wall clock. Judge a client's timing (Retry-After, backoff,
+	// polling) by Wall: the sandbox clock may stand still meanwhile.
+	Wall time.Time `json:"wall"`
 	// API is the marketplace ("gitlab"), "sandbox" for the control API,
 	// or "none" for a path no marketplace served owns.
 	API string `json:"api"`
@@ -66,6 +70,11 @@ type Entry struct {
 	Query   string `json:"query,omitempty"`
 	Partner string `json:"partner,omitempty"`
 	Client  string `json:"client,omitempty"`
+	// Credential names the bearer token an inbound request carried
+	// without showing it: "bearer:" and the first 12 hex digits of its
+	// SHA-256, so that a reader (or a certification verdict) sees which
+	// requests shared one token.
+	Credential string `json:"credential,omitempty"`
 	// Status is the status written, 0 when nothing was (a reset, empty or
 	// hung connection, or a client that went away).
 	Status int `json:"status"`
@@ -111,10 +120,11 @@ type Message struct {
 // a full journal. Records are never changed once stored.
 type record struct {
 	id                                                   uint64
-	at                                                   time.Time
+	at, wall                                             time.Time
 	took                                                 time.Duration
 	status                                               int
 	requestID, api, method, path, query, partner, client string
+	credential                                           string
 	url                                                  string // outbound requests only
 	err                                                  string // outbound requests only
 	fault                                                *Fault
@@ -171,8 +181,8 @@ func (e *record) entry() Entry {
 	}
 	return Entry{
 		Direction: d,
-		ID:        e.id, RequestID: e.requestID, At: e.at, API: e.api, URL: e.url, Method: e.method, Path: e.path, Query: e.query,
-		Partner: e.partner, Client: e.client, Status: e.status, Error: e.err,
+		ID:        e.id, RequestID: e.requestID, At: e.at, Wall: e.wall, API: e.api, URL: e.url, Method: e.method, Path: e.path, Query: e.query,
+		Partner: e.partner, Client: e.client, Credential: e.credential, Status: e.status, Error: e.err,
 		Latency: e.took.String(), LatencyMs: float64(e.took.Microseconds()) / 1000,
 		Fault: e.fault, CorrelationIDs: e.correlationIDs,
 		Request: e.req.message(), Response: e.resp.message(),
@@ -197,8 +207,8 @@ func recordOf(e Entry, bodyBytes int) record {
 		took = time.Duration(e.LatencyMs * float64(time.Millisecond))
 	}
 	return record{
-		at: e.At, took: took, status: e.Status, requestID: e.RequestID, api: e.API, url: e.URL, err: e.Error, method: e.Method, path: e.Path,
-		query: maskBody(e.Query), partner: e.Partner, client: e.Client, fault: e.Fault,
+		at: e.At, wall: e.Wall, took: took, status: e.Status, requestID: e.RequestID, api: e.API, url: e.URL, err: e.Error, method: e.Method, path: e.Path,
+		query: maskBody(e.Query), partner: e.Partner, client: e.Client, credential: e.Credential, fault: e.Fault,
 		correlationIDs: e.CorrelationIDs, req: sideOf(e.Request), resp: sideOf(e.Response),
 	}
 }

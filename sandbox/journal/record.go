@@ -123,7 +123,7 @@ func (rec *Recorder) Wrap(next http.Handler) http.Handler {
 		cw := &captureWriter{ResponseWriter: w, limit: rec.bodyBytes, bodies: &rec.bodies}
 		defer func() {
 			v := recover()
-			rec.record(r, api, at, time.Since(start), head, cw)
+			rec.record(r, api, at, start, head, cw)
 			if v != nil {
 				panic(v)
 			}
@@ -184,17 +184,18 @@ func (rec *Recorder) peekBody(r *http.Request) []byte {
 	return head
 }
 
-func (rec *Recorder) record(r *http.Request, api string, at time.Time, took time.Duration, head []byte, cw *captureWriter) {
+func (rec *Recorder) record(r *http.Request, api string, at, start time.Time, head []byte, cw *captureWriter) {
 	sec := &rec.secrets
 	e := record{
 		// A request id and a correlation id are the client's text too
 		// (a safe X-Request-Id or x-ms-requestid becomes the request id
 		// as it was sent), so they are masked like a header's value.
-		requestID: sec.mask(requestid.From(r.Context())), at: at, api: api, method: r.Method,
+		requestID: sec.mask(requestid.From(r.Context())), at: at, wall: start, api: api, method: r.Method,
 		path: sec.mask(r.URL.EscapedPath()), query: sec.mask(maskBody(r.URL.RawQuery)), status: cw.status,
-		took: took, fault: cw.fault, partner: cw.partner, client: cw.client,
-		req:  rec.side(sec.mask(flattenHeaders(r.Header)), head, max(r.ContentLength, int64(len(head)))),
-		resp: cw.side(rec, sec.mask(cw.header)),
+		took: time.Since(start), fault: cw.fault, partner: cw.partner, client: cw.client,
+		credential: credentialOf(r.Header.Get("Authorization")),
+		req:        rec.side(sec.mask(flattenHeaders(r.Header)), head, max(r.ContentLength, int64(len(head)))),
+		resp:       cw.side(rec, sec.mask(cw.header)),
 	}
 	for _, name := range rec.correlationHeaders {
 		if v := r.Header.Get(name); v != "" {

@@ -1,6 +1,8 @@
 package journal
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"iter"
 	"slices"
 	"strings"
@@ -343,4 +345,20 @@ func (s *Secrets) maskCut(body []byte) []byte {
 		return body
 	}
 	return append(body[:i:i], mask...)
+}
+
+// credentialOf is the Credential of a request with this Authorization
+// header: a bearer token's fingerprint, or "" for any other scheme. The
+// fingerprint is a hash, never the token, so it may be shown.
+func credentialOf(authorization string) string {
+	scheme, token, ok := strings.Cut(authorization, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(token))
+	return "bearer:" + hex.EncodeToString(sum[:6])
 }

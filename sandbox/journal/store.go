@@ -17,11 +17,26 @@ type Store struct {
 	bytes   int64
 	nextID  uint64
 	dropped uint64
+	// observe, when set, sees every entry once it is stored.
+	observe func(Entry)
 }
 
+// StoreOption configures a Store.
+type StoreOption func(*Store)
+
+// WithObserver hands every entry to f as it is stored, outside the
+// store's lock and on the goroutine that stored it (f must be quick): a
+// certification session arms its challenges on what it sees. A nil f is
+// no observer.
+func WithObserver(f func(Entry)) StoreOption { return func(s *Store) { s.observe = f } }
+
 // NewStore builds an empty journal bounded by s.
-func NewStore(s Settings) *Store {
-	return &Store{maxEntries: s.MaxEntries, maxBytes: s.MaxBytes, bodyBytes: s.BodyBytes, nextID: 1}
+func NewStore(s Settings, opts ...StoreOption) *Store {
+	st := &Store{maxEntries: s.MaxEntries, maxBytes: s.MaxBytes, bodyBytes: s.BodyBytes, nextID: 1}
+	for _, opt := range opts {
+		opt(st)
+	}
+	return st
 }
 
 // Append numbers e and stores it, masking its secrets and cutting its
@@ -30,6 +45,16 @@ func NewStore(s Settings) *Store {
 func (s *Store) Append(e Entry) uint64 { return s.append(recordOf(e, s.bodyBytes)) }
 
 func (s *Store) append(e record) uint64 {
+	id := s.appendLocked(e)
+	if s.observe != nil {
+		if kept, ok := s.get(id); ok {
+			s.observe(kept.entry())
+		}
+	}
+	return id
+}
+
+func (s *Store) appendLocked(e record) uint64 {
 	e.weigh()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -114,4 +139,28 @@ func (s *Store) Clear() {
 	defer s.mu.Unlock()
 	s.entries.clear()
 	s.bytes, s.dropped = 0, 0
+}
+
+// Usage counts the entries kept and those lost: evicted to stay within the
+// bounds or cleared. Ids are never reused, so lost covers both; whoever
+// judges a client by its journal must know that part of it is gone.
+func (s *Store) Usage() (kept int, lost uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.entries.len(), s.nextID - 1 - uint64(s.entries.len())
+}
+
+// All returns every kept entry, oldest first.
+func (s *Store) All() []Entry {
+	s.mu.Lock()
+	found := make([]record, 0, s.entries.len())
+	for i := range s.entries.len() {
+		found = append(found, *s.entries.at(i))
+	}
+	s.mu.Unlock()
+	out := make([]Entry, 0, len(found))
+	for i := range found {
+		out = append(out, found[i].entry())
+	}
+	return out
 }

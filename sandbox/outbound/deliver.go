@@ -171,7 +171,7 @@ func (d *Dispatcher) send(ctx context.Context, m Message, attempt, copy int, wit
 	}
 	x := Exchange{
 		Message: m, RequestID: del.RequestID, Attempt: attempt, Copy: copy, Credentials: withCredentials,
-		Method: http.MethodPost, URL: m.URL, Body: m.Body, At: del.At,
+		Method: http.MethodPost, URL: m.URL, Body: m.Body, At: del.At, Sent: started,
 	}
 	req, err := d.request(ctx, m, Attempt{Message: m, RequestID: del.RequestID, Number: attempt, Copy: copy, Credentials: withCredentials})
 	if req != nil && d.cfg.Exchanged != nil {

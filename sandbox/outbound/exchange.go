@@ -28,6 +28,9 @@ type Exchange struct {
 	Body   []byte
 	// At is when the attempt started, on the sandbox clock.
 	At time.Time
+	// Sent is when it started on the wall clock, by which a receiver's
+	// timing (its answer, its ACK) is judged.
+	Sent time.Time
 	// Took is the real (wall) time the attempt's request took, from
 	// building and signing it to the end of the answer or the failure, the
 	// span Config.Timeout bounds: the virtual clock does not move while a
