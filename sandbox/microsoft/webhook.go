@@ -35,6 +35,8 @@ type webhook struct {
 	// ackable: a 4xx answer is the publisher refusing the change
 	// (ChangePlan / ChangeQuantity Microsoft started).
 	ackable bool
+	// forge is the forged copy a webhook rule asked for, if any.
+	forge forgery
 }
 
 // sender delivers webhooks (outboundSender; tests may count them).
@@ -157,26 +159,28 @@ func (s *outboundSender) send(w webhook) {
 	if !ok {
 		return
 	}
+	plan, forge := s.planFor(w)
+	w.forge = forge
 	s.mu.Lock()
 	s.meta[w.id] = w
 	s.mu.Unlock()
 	s.dispatcher.Schedule(outbound.Message{
 		ID: w.id, Event: string(w.action), Subject: w.subscriptionID,
 		URL: resolveURL(s.m.opts.baseURL, pub.WebhookURL), Body: w.body,
-	}, s.planFor(w))
+	}, plan)
 }
 
 // planFor is the webhook's outbound plan: the first webhook rule's that
 // matches, else the configured hook's; held until fired in manual mode.
-func (s *outboundSender) planFor(w webhook) outbound.Plan {
-	plan, ok := s.m.rules.plan(w.subscriptionID, string(w.action))
+func (s *outboundSender) planFor(w webhook) (outbound.Plan, forgery) {
+	plan, forge, ok := s.m.rules.plan(w.subscriptionID, string(w.action))
 	if !ok {
 		plan = s.m.opts.plan(w.subscriptionID, string(w.action))
 	}
 	if s.m.settings.Webhook.Mode == WebhookManual && !plan.Drop.On() {
 		plan.Hold = outbound.Cause{Why: "microsoft.webhook.mode is manual"}
 	}
-	return plan
+	return plan, forge
 }
 
 func (s *outboundSender) lookup(id string) (webhook, bool) {
@@ -198,6 +202,9 @@ func (s *outboundSender) prepare(req *http.Request, a outbound.Attempt) error {
 	if !ok {
 		return errors.New("the publisher is gone")
 	}
+	if w.forge.forges(a.Copy) {
+		return s.forge(req, w, pub.TenantID, pub.ClientID)
+	}
 	token, err := s.m.opts.signer.SignWebhook(pub.TenantID, pub.ClientID)
 	if err != nil {
 		return fmt.Errorf("signing the webhook: %w", err)
@@ -210,6 +217,11 @@ func (s *outboundSender) prepare(req *http.Request, a outbound.Attempt) error {
 // refusing it (docs/microsoft.md §6); the operation fails, no retry.
 func (s *outboundSender) answered(a outbound.Answer) error {
 	w, ok := s.lookup(a.Message.ID)
+	if ok && w.forge.forges(a.Copy) {
+		// Whatever the publisher answers a forgery, Microsoft never sent
+		// it: no operation changes and nothing is retried.
+		return fmt.Errorf("a forged copy (%s) is sent once: %w", w.forge.kind, outbound.ErrStop)
+	}
 	if ok && w.ackable && a.StatusCode >= 400 && a.StatusCode < 500 {
 		_, _ = s.m.subs.Settle(w.subscriptionID, w.operationID, subscription.OpFailed, fmt.Sprintf("The publisher's webhook answered %d.", a.StatusCode), s.m.now())
 		return fmt.Errorf("the publisher refused the change (%d): %w", a.StatusCode, outbound.ErrStop)
@@ -231,7 +243,7 @@ func (s *outboundSender) exchanged(x outbound.Exchange) {
 	}
 	w, _ := s.lookup(x.Message.ID)
 	e := journal.Entry{
-		RequestID: x.RequestID, At: x.At, API: s.m.Name(), Direction: journal.DirectionOutbound,
+		RequestID: x.RequestID, At: x.At, Wall: x.Sent, API: s.m.Name(), Direction: journal.DirectionOutbound,
 		URL: x.URL, Method: x.Method, Partner: w.publisherID, Status: x.StatusCode,
 		Latency: x.Took.String(), LatencyMs: float64(x.Took.Microseconds()) / 1000,
 		CorrelationIDs: []string{x.Message.ID},
@@ -243,6 +255,10 @@ func (s *outboundSender) exchanged(x outbound.Exchange) {
 	}
 	if x.Err != nil {
 		e.Error = x.Err.Error()
+	}
+	if w.forge.forges(x.Copy) {
+		e.Fault = &journal.Fault{Rule: w.forge.rule, Effect: w.forge.effect()}
+		e.Request.Body = string(forgedBody(x.Body, w))
 	}
 	s.m.opts.journal(e)
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,7 +32,11 @@ type WebhookRule struct {
 	Hold    bool   `json:"hold,omitempty"`
 	Copies  int    `json:"copies,omitempty"`
 	Reorder bool   `json:"reorder,omitempty"`
-	Times   int    `json:"times,omitempty"`
+	// Forge adds a forged copy after the webhook (ForgeSignature,
+	// ForgeAudience): it names an operation that does not exist, and its
+	// JWT must not pass the publisher's checks.
+	Forge string `json:"forge,omitempty"`
+	Times int    `json:"times,omitempty"`
 }
 
 // maxWebhookRules bounds the rule list.
@@ -82,7 +88,7 @@ func (s *webhookRules) remove(id string) bool {
 
 // plan is the plan of the first rule matching a webhook, spending one of
 // its Times; ok is false when none matches.
-func (s *webhookRules) plan(subID, action string) (outbound.Plan, bool) {
+func (s *webhookRules) plan(subID, action string) (outbound.Plan, forgery, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, r := range s.rules {
@@ -97,6 +103,11 @@ func (s *webhookRules) plan(subID, action string) (outbound.Plan, bool) {
 		why := outbound.Cause{Why: "webhook rule " + r.ID, Script: r.ID}
 		p := outbound.Plan{Copies: r.Copies, CopiesScript: r.ID}
 		p.Delay, _ = time.ParseDuration(r.Delay)
+		var forge forgery
+		if r.Forge != "" {
+			p.Copies++
+			forge = forgery{kind: r.Forge, rule: r.ID, copy: p.Copies}
+		}
 		switch {
 		case r.Drop:
 			p.Drop = why
@@ -105,25 +116,27 @@ func (s *webhookRules) plan(subID, action string) (outbound.Plan, bool) {
 		case r.Reorder:
 			p.Reorder = why
 		}
-		return p, true
+		return p, forge, true
 	}
-	return outbound.Plan{}, false
+	return outbound.Plan{}, forgery{}, false
 }
 
 // addWebhookRule is POST /_sandbox/microsoft/webhooks/rules.
 func (m *Marketplace) addWebhookRule(r *http.Request) (any, error) {
-	var sub, action, delay *string
+	var sub, action, delay, forge *string
 	var drop, hold, reorder *bool
 	var copies, times *int
 	problems, err := m.readFields(r, map[string]func(json.RawMessage) error{
 		"subscriptionId": setString(&sub), "action": setString(&action), "delay": setString(&delay),
 		"drop": setBool(&drop), "hold": setBool(&hold), "reorder": setBool(&reorder), "copies": setInt(&copies), "times": setInt(&times),
+		"forge": setString(&forge),
 	})
 	if err != nil {
 		return nil, err
 	}
 	rule := WebhookRule{SubscriptionID: deref(sub, ""), Action: deref(action, ""), Delay: deref(delay, ""),
-		Drop: deref(drop, false), Hold: deref(hold, false), Reorder: deref(reorder, false), Copies: deref(copies, 0), Times: deref(times, 0)}
+		Drop: deref(drop, false), Hold: deref(hold, false), Reorder: deref(reorder, false), Copies: deref(copies, 0), Times: deref(times, 0),
+		Forge: deref(forge, "")}
 	problems = append(problems, checkWebhookRule(rule)...)
 	if len(problems) > 0 {
 		return nil, controlInvalid(problems)
@@ -167,8 +180,14 @@ func checkWebhookRule(r WebhookRule) []FieldProblem {
 	if n > 1 {
 		bad("drop", "drop, hold and reorder exclude each other")
 	}
-	if n == 0 && r.Delay == "" && r.Copies == 0 {
-		bad("effect", "give at least one of delay, drop, hold, copies, reorder")
+	if r.Forge != "" && !slices.Contains(forgeries, r.Forge) {
+		bad("forge", "%q is not %s", r.Forge, strings.Join(forgeries, " or "))
+	}
+	if r.Forge != "" && r.Drop {
+		bad("forge", "a dropped webhook has no copy to forge")
+	}
+	if n == 0 && r.Delay == "" && r.Copies == 0 && r.Forge == "" {
+		bad("effect", "give at least one of delay, drop, hold, copies, reorder, forge")
 	}
 	return out
 }
