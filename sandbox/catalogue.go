@@ -36,7 +36,8 @@ var catalogue = map[string]offering{
 		faultStatuses: gitlab.FaultStatuses,
 		build: func(cfg Config, fx fixtures.Fixtures, clk *clock.Clock, o options) (Marketplace, error) {
 			return gitlab.New(cfg.GitLab, fx.GitLab, clk,
-				gitlab.WithLogger(o.log), gitlab.WithBaseURL(o.baseURL), gitlab.WithHTTPClient(o.client))
+				gitlab.WithLogger(o.log), gitlab.WithBaseURL(o.baseURL), gitlab.WithHTTPClient(o.client),
+				gitlab.WithTokenPrefix(o.tokenPrefix))
 		},
 	},
 	"microsoft": {

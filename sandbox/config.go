@@ -41,6 +41,8 @@ type Config struct {
 	// list of structures, they can only be set in the YAML file.
 	Faults  fault.Rules      `yaml:"faults" settings:"file-only"`
 	Journal journal.Settings `yaml:"journal"`
+	// Sessions bound the certification sessions (isolated workspaces).
+	Sessions SessionSettings `yaml:"sessions"`
 	// ShutdownGrace is how long a requested shutdown (SIGTERM, Ctrl-C)
 	// waits for requests in flight before closing their connections; the
 	// exit is clean either way.
@@ -75,6 +77,7 @@ func DefaultConfig() Config {
 		Microsoft:    microsoft.DefaultSettings(),
 		FaultMaxHang: fault.DefaultMaxHang,
 		Journal:      journal.DefaultSettings(),
+		Sessions:     DefaultSessionSettings(),
 		// Docker's stop waits 10s before SIGKILL: 5s of grace leaves time
 		// to close connections and exit 0.
 		ShutdownGrace: 5 * time.Second,
@@ -120,6 +123,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Journal.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Sessions.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.FaultSeed < 0 {

@@ -42,6 +42,13 @@ func (s *Sandbox) routes() *mux.Router {
 	r.Handle("/_sandbox/faults/{id}", s.control(s.getFault)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/faults/{id}", s.control(s.deleteFault)).Methods(http.MethodDelete)
 
+	// Certification sessions: isolated workspaces, each a sandbox of its
+	// own under /_sandbox/sessions/{id}/ (sessions.go routes to them).
+	r.Handle("/_sandbox/sessions", s.control(s.createSession)).Methods(http.MethodPost)
+	r.Handle("/_sandbox/sessions", s.control(s.listSessions)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/sessions/{id}", s.control(s.getSession)).Methods(http.MethodGet)
+	r.Handle("/_sandbox/sessions/{id}", s.control(s.endSession)).Methods(http.MethodDelete)
+
 	// The request journal (package journal).
 	r.Handle("/_sandbox/journal", s.control(s.listJournal)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/journal", s.control(s.clearJournal)).Methods(http.MethodDelete)

@@ -36,6 +36,11 @@ type Sandbox struct {
 	router   *mux.Router
 	handler  http.Handler
 	ready    atomic.Bool
+	// fixtures and opts are what the sandbox was built with; sessions
+	// build their own sandboxes from them.
+	fixtures fixtures.Fixtures
+	opts     options
+	sessions *sessionStore
 }
 
 // Option configures a Sandbox.
@@ -50,7 +55,18 @@ type options struct {
 	// outbound journals a request a marketplace sent (set by New, once
 	// the journal exists).
 	outbound func(journal.Entry)
+	// tokenPrefix starts the GitLab portal's tokens (a session's id);
+	// observe sees every journal entry (a session's challenges).
+	tokenPrefix string
+	observe     func(journal.Entry)
 }
+
+// withTokenPrefix starts every GitLab token with prefix: a session's
+// sandbox, whose tokens the sandbox routes back to it.
+func withTokenPrefix(prefix string) Option { return func(o *options) { o.tokenPrefix = prefix } }
+
+// withJournalObserver hands every journal entry to f as it is stored.
+func withJournalObserver(f func(journal.Entry)) Option { return func(o *options) { o.observe = f } }
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
@@ -83,7 +99,8 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	if o.fixtures != nil {
 		fx = *o.fixtures
 	}
-	s := &Sandbox{cfg: cfg, log: o.log, clock: cfg.newClock(), caPEM: o.caPEM}
+	s := &Sandbox{cfg: cfg, log: o.log, clock: cfg.newClock(), caPEM: o.caPEM, fixtures: fx, opts: o,
+		sessions: newSessionStore(cfg.Sessions)}
 	// Marketplaces are built before the recorder, which needs their
 	// secrets; their outbound requests reach it once it is there.
 	o.outbound = func(e journal.Entry) {
@@ -101,9 +118,9 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	if err := s.buildFaults(); err != nil {
 		return nil, err
 	}
-	s.journal = journal.NewStore(cfg.Journal)
+	s.journal = journal.NewStore(cfg.Journal, journal.WithObserver(o.observe))
 	s.router = s.routes()
-	s.handler = s.middleware(dispatch(s.router))
+	s.handler = s.routeSessions(s.middleware(dispatch(s.router)))
 	return s, nil
 }
 
@@ -133,6 +150,12 @@ func (s *Sandbox) Run(ctx context.Context) {
 	s.ready.Store(true)
 	defer s.ready.Store(false)
 	defer s.ReleaseFaults()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.sessions.run(ctx)
+	}()
+	defer func() { <-done }()
 	s.clock.Run(ctx)
 }
 

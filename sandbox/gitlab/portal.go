@@ -49,10 +49,11 @@ type Portal struct {
 type Option func(*options)
 
 type options struct {
-	log        *slog.Logger
-	calloutURL string
-	client     *http.Client
-	wallClock  func() time.Time
+	log         *slog.Logger
+	calloutURL  string
+	client      *http.Client
+	wallClock   func() time.Time
+	tokenPrefix string
 }
 
 // WithLogger sets the logger (default: discard).
@@ -71,6 +72,12 @@ func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client 
 // WithWallClock sets the real clock token lifetimes run on with
 // gitlab.token_clock wall (default: time.Now); tests inject their own.
 func WithWallClock(now func() time.Time) Option { return func(o *options) { o.wallClock = now } }
+
+// WithTokenPrefix starts every access token the portal issues with
+// prefix (URL-safe base64 characters; the token keeps its 43 characters),
+// so that a sandbox serving several workspaces routes a bearer token to
+// the one that issued it.
+func WithTokenPrefix(prefix string) Option { return func(o *options) { o.tokenPrefix = prefix } }
 
 // New builds a portal. It fails if the settings or fixtures are invalid.
 func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Portal, error) {
@@ -91,7 +98,7 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 		settings: s, fixtures: fx, clock: clk, log: o.log, validator: openapi.Prepare(spec.YAML),
 		partners:      map[string]fixtures.Partner{},
 		products:      map[string]fixtures.Product{},
-		tokens:        oauth.NewStore(tokenClock(s, clk, o.wallClock), s.TokenLifetime),
+		tokens:        oauth.NewStore(tokenClock(s, clk, o.wallClock), s.TokenLifetime, oauth.WithPrefix(o.tokenPrefix)),
 		subscriptions: subscription.NewStore(),
 		zuora:         zuora.New(),
 		received:      newNotificationLog(),

@@ -184,3 +184,21 @@ func (m *Marketplace) Describe(baseURL string) map[string]any {
 func (m *Marketplace) WriteBadQuery(w http.ResponseWriter, r *http.Request, message string) {
 	m.WriteFault(w, r, http.StatusBadRequest, message)
 }
+
+// RequestTenant names the Entra tenant a request is for: the tenant
+// segment of a token-service path (/{tenant}/oauth2/v2.0/token, its
+// discovery documents and keys), else the tid of its bearer JWT, read
+// without checking the token (the workspace it reaches checks it), or "".
+// A sandbox serving several workspaces routes a request to the one whose
+// publisher has that tenant.
+func RequestTenant(r *http.Request) string {
+	if entra.IsTokenPath(r.URL.Path) {
+		tenant, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		return tenant
+	}
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		tid, _ := unverifiedClaims(token)
+		return tid
+	}
+	return ""
+}

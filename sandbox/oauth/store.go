@@ -21,6 +21,7 @@ const TokenLength = 43
 type Store struct {
 	now      func() time.Time
 	lifetime time.Duration
+	prefix   string
 
 	// mu guards tokens and order.
 	mu     sync.RWMutex
@@ -47,9 +48,22 @@ const (
 	StateRevoked = "revoked"
 )
 
+// StoreOption configures a Store.
+type StoreOption func(*Store)
+
+// WithPrefix starts every token with prefix (URL-safe base64 characters,
+// shorter than TokenLength), which then carries fewer random characters
+// but keeps TokenLength: a sandbox that routes each token to the
+// workspace that issued it reads the workspace from the prefix.
+func WithPrefix(prefix string) StoreOption { return func(s *Store) { s.prefix = prefix } }
+
 // NewStore returns a store whose tokens live for lifetime on the clock now.
-func NewStore(now func() time.Time, lifetime time.Duration) *Store {
-	return &Store{now: now, lifetime: lifetime, tokens: map[string]tokenEntry{}}
+func NewStore(now func() time.Time, lifetime time.Duration, opts ...StoreOption) *Store {
+	s := &Store{now: now, lifetime: lifetime, tokens: map[string]tokenEntry{}}
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s
 }
 
 // Lifetime is how long a new token lives.
@@ -64,7 +78,7 @@ func (s *Store) Issue(client Client, scopes []string) Token {
 	_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails on supported platforms.
 	now := s.now()
 	t := Token{
-		Value:     base64.RawURLEncoding.EncodeToString(raw[:]),
+		Value:     s.prefix + base64.RawURLEncoding.EncodeToString(raw[:])[len(s.prefix):],
 		ClientID:  client.ID,
 		Owner:     client.Owner,
 		Scopes:    slices.Clone(scopes),
