@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -192,4 +193,82 @@ func (s *Sandbox) post(ctx context.Context, path, body string) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
+}
+
+// The default fixtures' publisher contoso (README "Quick start
+// (Microsoft)").
+const (
+	ContosoTenant = "72f988bf-0000-4000-8000-00000000c0de"
+	ContosoClient = "5a1e7c3d-2b4f-4e6a-9c8d-0000000c0150"
+)
+
+// MicrosoftEnv is the Microsoft environment of the contract for the
+// default workspace's publisher contoso, its app listening on a free
+// loopback port: contoso's webhook and landing-page URLs are pointed
+// there (a session would make its publisher with them).
+func (s *Sandbox) MicrosoftEnv() map[string]string {
+	s.t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	app := "http://" + l.Addr().String()
+	l.Close()
+	s.Control(http.MethodPatch, "/microsoft/publishers/contoso", map[string]string{
+		"webhookUrl": app + "/marketplace/webhook", "landingPageUrl": app + "/landing",
+	}, nil)
+	return map[string]string{
+		"SANDBOX_BASE_URL": s.URL, "SANDBOX_CONTROL_URL": s.URL + "/_sandbox",
+		"MARKETPLACE_API_URL": s.URL, "AZURE_AUTHORITY_HOST": s.URL, "AZURE_TENANT_ID": ContosoTenant,
+		"AZURE_CLIENT_ID": ContosoClient, "AZURE_CLIENT_SECRET": "contoso-sandbox-secret",
+		"MARKETPLACE_SCOPE":       "20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default",
+		"MARKETPLACE_WEBHOOK_URL": app + "/marketplace/webhook", "MARKETPLACE_LANDING_URL": app + "/landing",
+		"MARKETPLACE_OFFER_ID": "contoso-analytics", "MARKETPLACE_PLAN_ID": "basic", "MARKETPLACE_SEAT_PLAN_ID": "team-seats",
+	}
+}
+
+// Subscription is the part of a control API subscription view the tests
+// read.
+type Subscription struct {
+	Subscription struct {
+		ID       string `json:"id"`
+		PlanID   string `json:"planId"`
+		Quantity int    `json:"quantity"`
+		Status   string `json:"saasSubscriptionStatus"`
+	} `json:"subscription"`
+	Operations []struct {
+		ID, Action, Status string
+	} `json:"operations"`
+}
+
+// WaitFor polls cond every 20 ms until it holds, failing the test after
+// timeout.
+func (s *Sandbox) WaitFor(what string, timeout time.Duration, cond func() bool) {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("gave up waiting for %s after %v", what, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// MicrosoftSubscriptions lists the subscriptions with their operations.
+func (s *Sandbox) MicrosoftSubscriptions() []Subscription {
+	s.t.Helper()
+	var list struct{ Subscriptions []Subscription }
+	s.Control(http.MethodGet, "/microsoft/subscriptions", nil, &list)
+	return list.Subscriptions
+}
+
+// Subscribed is the subscription on planID once it is Subscribed.
+func (s *Sandbox) Subscribed(planID string) (Subscription, bool) {
+	s.t.Helper()
+	for _, sub := range s.MicrosoftSubscriptions() {
+		if sub.Subscription.PlanID == planID && sub.Subscription.Status == "Subscribed" {
+			return sub, true
+		}
+	}
+	return Subscription{}, false
 }
