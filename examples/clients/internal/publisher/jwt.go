@@ -70,6 +70,15 @@ type jwtClaims struct {
 	Nbf   int64    `json:"nbf"`
 }
 
+// caller is the app that got the token: appid in a v1 token, azp in a
+// v2 one.
+func (c jwtClaims) caller() string {
+	if c.AppID != "" {
+		return c.AppID
+	}
+	return c.Azp
+}
+
 // audience is a JWT aud: one string or a list (RFC 7519 §4.1.3).
 type audience []string
 
@@ -135,7 +144,7 @@ func (v *verifier) checkClaims(c jwtClaims, issuer string, now time.Time) error 
 		return fmt.Errorf("%w: tid %q, want %s", errForbidden, c.Tid, v.tenant)
 	case !hasAudience(c.Aud, v.audience):
 		return fmt.Errorf("%w: aud %v, want %s", errForbidden, []string(c.Aud), v.audience)
-	case !strings.EqualFold(c.AppID, FulfillmentAppID) && !strings.EqualFold(c.Azp, FulfillmentAppID):
+	case !strings.EqualFold(c.caller(), FulfillmentAppID):
 		return fmt.Errorf("%w: appid %q / azp %q is not the fulfillment API", errForbidden, c.AppID, c.Azp)
 	}
 	return nil
