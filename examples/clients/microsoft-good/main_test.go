@@ -1,53 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/examples/clients/internal/clienttest"
 )
-
-// client is a publisher running beside the test until stop.
-type client struct {
-	stdout, stderr bytes.Buffer
-	code           int
-	done           chan struct{}
-	cancel         context.CancelFunc
-}
-
-func start(t *testing.T, env map[string]string, args ...string) *client {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &client{done: make(chan struct{}), cancel: cancel}
-	go func() {
-		defer close(c.done)
-		c.code = run(ctx, args, clienttest.Getenv(env), &syncWriter{w: &c.stdout}, &c.stderr)
-	}()
-	t.Cleanup(c.stop)
-	return c
-}
-
-func (c *client) stop() {
-	c.cancel()
-	<-c.done
-}
-
-// syncWriter lets the test read what the client printed so far.
-type syncWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
 
 // The whole flow on the default fixtures: the customer buys seats and the
 // metered plan, the app resolves and activates each once, meters each
@@ -57,7 +17,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 func TestGoodPublisherCompletesItsFlow(t *testing.T) {
 	sb := clienttest.New(t)
 	env := sb.MicrosoftEnv()
-	c := start(t, env, "-duration", "8s", "-metered-plan", "metered")
+	c := clienttest.Start(t, run, env, "-duration", "8s", "-metered-plan", "metered")
 	var seats clienttest.Subscription
 	sb.WaitFor("the seats to be Subscribed", 5*time.Second, func() (ok bool) {
 		seats, ok = sb.Subscribed("team-seats")
@@ -87,11 +47,11 @@ func TestGoodPublisherCompletesItsFlow(t *testing.T) {
 	sb.WaitFor("the duplicate to be delivered", 5*time.Second, func() bool {
 		return sb.Count("direction=outbound&status=200") >= 2
 	})
-	c.stop()
-	if c.code != 0 {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", c.code, c.stdout.String(), c.stderr.String())
+	c.Stop()
+	if c.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", c.Code, c.Stdout(), c.Stderr())
 	}
-	t.Logf("stdout:\n%s", c.stdout.String())
+	t.Logf("stdout:\n%s", c.Stdout())
 	for _, tc := range []struct {
 		what, query string
 		want        int
