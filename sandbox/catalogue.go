@@ -46,7 +46,11 @@ var catalogue = map[string]offering{
 			// The token service signs and checks the fulfillment API's
 			// tokens and the webhooks' JWTs; the marketplace gives it its
 			// publishers' apps (and gives them again on a reset).
-			issuer, err := entra.New(cfg.Microsoft.Entra, clk, nil, entra.WithBaseURL(baseURLOr(o)), entra.WithLogger(o.log))
+			authority := baseURLOr(o)
+			if o.authority != "" {
+				authority = o.authority
+			}
+			issuer, err := entra.New(cfg.Microsoft.Entra, clk, nil, entra.WithBaseURL(authority), entra.WithLogger(o.log))
 			if err != nil {
 				return nil, err
 			}

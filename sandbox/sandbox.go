@@ -59,7 +59,15 @@ type options struct {
 	// observe sees every journal entry (a session's challenges).
 	tokenPrefix string
 	observe     func(journal.Entry)
+	// authority is where the token service is reached when that is not
+	// the base URL: a session's, whose Entra paths are at the sandbox's
+	// root (routed by tenant), so its webhooks' iss matches the
+	// discovery document the publisher reads there.
+	authority string
 }
+
+// withAuthority sets where the Microsoft token service is reached.
+func withAuthority(base string) Option { return func(o *options) { o.authority = base } }
 
 // withTokenPrefix starts every GitLab token with prefix: a session's
 // sandbox, whose tokens the sandbox routes back to it.
@@ -95,9 +103,11 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	fx := fixtures.Default()
+	var fx fixtures.Fixtures
 	if o.fixtures != nil {
 		fx = *o.fixtures
+	} else {
+		fx = fixtures.Default()
 	}
 	s := &Sandbox{cfg: cfg, log: o.log, clock: cfg.newClock(), caPEM: o.caPEM, fixtures: fx, opts: o,
 		sessions: newSessionStore(cfg.Sessions)}

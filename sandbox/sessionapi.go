@@ -78,7 +78,7 @@ func (s *Sandbox) sessionAddress(r *http.Request, id string) sessionAddress {
 	if self == "" {
 		self = base
 	}
-	return sessionAddress{base: base, prefix: base + sessionsPath + id, selfPrefix: self + sessionsPath + id}
+	return sessionAddress{base: base, prefix: base + sessionsPath + id, self: self, selfPrefix: self + sessionsPath + id}
 }
 
 func (s *Sandbox) listSessions(r *http.Request) (any, error) {

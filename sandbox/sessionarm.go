@@ -23,9 +23,9 @@ type challengeSpec struct {
 	Fault        *fault.Rule
 	Control      *controlCall
 	// Trigger, when set, makes Control wait for the first journal entry
-	// it matches; the key it gives fills "{key}" in the call's path and
-	// body. Delay then holds the call back (wall time).
-	Trigger func(journal.Entry) (key string, ok bool)
+	// it matches, and gives the call filled in from that entry. Delay
+	// then holds the call back (wall time).
+	Trigger func(journal.Entry) (controlCall, bool)
 	Delay   time.Duration
 }
 
@@ -113,14 +113,8 @@ func (a *arming) observe(e journal.Entry) {
 		if c.Trigger == nil || c.Control == nil {
 			continue
 		}
-		key, ok := c.Trigger(e)
-		if !ok {
-			continue
-		}
-		call := *c.Control
-		call.Path = strings.ReplaceAll(call.Path, "{key}", key)
-		call.Body = bytes.ReplaceAll(call.Body, []byte("{key}"), []byte(key))
-		if !a.claim(i, call) {
+		call, ok := c.Trigger(e)
+		if !ok || !a.claim(i, call) {
 			continue
 		}
 		select {

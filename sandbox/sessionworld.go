@@ -42,10 +42,10 @@ const sessionClientPrefix = "session-"
 // sessionAddress is where a session is reached: base is the sandbox's
 // base URL as the session's creator reached it (what its partner is told),
 // prefix the session's own (base + /_sandbox/sessions/{id}), and
-// selfPrefix the session's prefix on the address the sandbox reaches
-// itself at (for the deliveries it sends itself, such as the sample
+// self and selfPrefix the sandbox's base URL and the session's prefix on
+// the address the sandbox reaches itself at (for the deliveries it sends itself, such as the sample
 // publisher's webhooks).
-type sessionAddress struct{ base, prefix, selfPrefix string }
+type sessionAddress struct{ base, prefix, self, selfPrefix string }
 
 func gitlabWorld(id string, fx fixtures.Fixtures, at sessionAddress, _ sessionRequest) (world, error) {
 	base := at.base

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
@@ -79,6 +80,12 @@ func WithWallClock(now func() time.Time) Option { return func(o *options) { o.wa
 // the one that issued it.
 func WithTokenPrefix(prefix string) Option { return func(o *options) { o.tokenPrefix = prefix } }
 
+// specValidator is the validator of the portal's OpenAPI document, built
+// once per process: it depends on the embedded document alone and is safe
+// for concurrent use, and building it costs about 10 ms and a megabyte,
+// which every session's portal would pay again.
+var specValidator = sync.OnceValue(func() *openapi.Pending { return openapi.Prepare(spec.YAML) })
+
 // New builds a portal. It fails if the settings or fixtures are invalid.
 func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Portal, error) {
 	if err := s.Validate(); err != nil {
@@ -95,7 +102,7 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 		o.calloutURL = s.Zuora.CalloutURL
 	}
 	p := &Portal{
-		settings: s, fixtures: fx, clock: clk, log: o.log, validator: openapi.Prepare(spec.YAML),
+		settings: s, fixtures: fx, clock: clk, log: o.log, validator: specValidator(),
 		partners:      map[string]fixtures.Partner{},
 		products:      map[string]fixtures.Product{},
 		tokens:        oauth.NewStore(tokenClock(s, clk, o.wallClock), s.TokenLifetime, oauth.WithPrefix(o.tokenPrefix)),
