@@ -52,6 +52,10 @@ type Entry struct {
 	RequestID string `json:"requestId"`
 	// At is when the request arrived, on the sandbox clock.
 	At time.Time `json:"at"`
+	// Wall is when it arrived (an outbound request: when it was sent) on
+	// the wall clock. Judge a client's timing (Retry-After, backoff,
+	// polling) by Wall: the sandbox clock may stand still meanwhile.
+	Wall time.Time `json:"wall"`
 	// API is the marketplace ("gitlab"), "sandbox" for the control API,
 	// or "none" for a path no marketplace served owns.
 	API string `json:"api"`
@@ -66,6 +70,11 @@ type Entry struct {
 	Query   string `json:"query,omitempty"`
 	Partner string `json:"partner,omitempty"`
 	Client  string `json:"client,omitempty"`
+	// Credential names the bearer token an inbound request carried
+	// without showing it: "bearer:" and the first 12 hex digits of its
+	// SHA-256, so that a reader (or a certification verdict) sees which
+	// requests shared one token.
+	Credential string `json:"credential,omitempty"`
 	// Status is the status written, 0 when nothing was (a reset, empty or
 	// hung connection, or a client that went away).
 	Status int `json:"status"`
