@@ -16,9 +16,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/marketplace-sandbox/marketplace-sandbox/scenarios"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/pathpattern"
+	"github.com/marketplace-sandbox/marketplace-sandbox/scenarios"
 )
 
 // Suite is a parsed certification suite. Parse checks everything a
