@@ -6,6 +6,8 @@
 // `each`); `_*.yaml` files hold values the scenarios share, such as a
 // valid order. The format is documented in
 // conformance/README.md and conformance/scenario/scenario.schema.json.
+// certify/ holds the certification suites package sandbox/certify reads
+// (docs/certify.md).
 package scenarios
 
 import "embed"
@@ -14,3 +16,9 @@ import "embed"
 //
 //go:embed gitlab/*.yaml microsoft/*.yaml
 var FS embed.FS
+
+// Suites holds the certification suites, certify/<name>.yaml: what a
+// session challenges a partner's client with and the verdicts it judges.
+//
+//go:embed certify/*.yaml
+var Suites embed.FS
