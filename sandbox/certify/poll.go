@@ -9,8 +9,9 @@ import (
 )
 
 // polling judges how a client polls a thing's state: no two reads of one
-// key closer than minInterval (less the tolerance; a read right after a
-// failed one is backoff's to judge), at most maxCount reads per key, and
+// key closer than minInterval after a read answered 2xx (less the
+// tolerance; a read right after a refused or failed one is a retry, which
+// backoff and token renewal judge), at most maxCount reads per key, and
 // none after a read whose field had a final value.
 type polling struct {
 	class       Class
@@ -68,6 +69,11 @@ func finalValue(e journal.Entry, field selector, values []string) (string, bool)
 	return v, ok && contains(values, v)
 }
 
+// answered2xx reports whether the client got e's 2xx answer whole.
+func answered2xx(e journal.Entry) bool {
+	return e.Status >= 200 && e.Status < 300 && !transportFault(e)
+}
+
 func (c polling) judge(entries []journal.Entry) outcome {
 	reads := map[string][]journal.Entry{}
 	for _, e := range entries {
@@ -86,7 +92,7 @@ func (c polling) judge(entries []journal.Entry) outcome {
 		}
 		for i := 1; i < len(list); i++ {
 			gap := wall(list[i]).Sub(wall(list[i-1]))
-			if !retryable(list[i-1]) && gap < c.minInterval-c.tolerance {
+			if answered2xx(list[i-1]) && gap < c.minInterval-c.tolerance {
 				bad++
 				ev = append(ev, evidence(list[i], "read of %s %s after the one before, closer than %s", key, since(gap), c.minInterval))
 				break

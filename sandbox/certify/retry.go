@@ -3,6 +3,7 @@ package certify
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -11,16 +12,21 @@ import (
 )
 
 // retryAfter judges that a client waits out Retry-After: after an answer
-// carrying it, the client's next request of the same class comes no
-// sooner (by the wall clock, less the tolerance).
+// carrying it, the client's next request of the same class about the
+// same key (scope request, the default: the retry) — or of the same class
+// at all (scope client: the client holds back everything it sends there,
+// as a rate limit asks) — comes no sooner, by the wall clock, less the
+// tolerance.
 type retryAfter struct {
 	classes   classSet
 	tolerance time.Duration
+	perClient bool
 }
 
 type retryAfterParams struct {
 	Classes   []string      `yaml:"classes"`
 	Tolerance time.Duration `yaml:"tolerance"`
+	Scope     string        `yaml:"scope"`
 }
 
 func newRetryAfter(decode func(any) error, classes map[string]Class) (checker, error) {
@@ -29,7 +35,11 @@ func newRetryAfter(decode func(any) error, classes map[string]Class) (checker, e
 		return nil, err
 	}
 	r := &refs{classes: classes}
-	return retryAfter{classes: r.many("classes", p.Classes, false), tolerance: orDuration(p.Tolerance, 250*time.Millisecond)}, r.err
+	if p.Scope != "" && p.Scope != "request" && p.Scope != "client" {
+		return nil, fmt.Errorf("scope: %q is not request or client", p.Scope)
+	}
+	return retryAfter{classes: r.many("classes", p.Classes, false), tolerance: orDuration(p.Tolerance, 250*time.Millisecond),
+		perClient: p.Scope == "client"}, r.err
 }
 
 // retryAfterOf is the wait e's answer asks for: Retry-After in seconds or
@@ -61,7 +71,7 @@ func (c retryAfter) judge(entries []journal.Entry) outcome {
 		if !ok || ra <= 0 {
 			continue
 		}
-		next, found := nextOf(entries[i+1:], cls, who(e))
+		next, found := c.next(entries[i+1:], cls, e)
 		if !found {
 			gone++
 			continue
@@ -84,6 +94,20 @@ func (c retryAfter) judge(entries []journal.Entry) outcome {
 		return notExercised("no answer carried Retry-After")
 	}
 	return outcome{status: Pass, detail: fmt.Sprintf("%d answer(s) with Retry-After, each waited out", waited), evidence: ev}
+}
+
+// next is the request that must wait out e's Retry-After.
+func (c retryAfter) next(later []journal.Entry, cls Class, e journal.Entry) (journal.Entry, bool) {
+	if c.perClient {
+		return nextOf(later, cls, who(e))
+	}
+	key, _ := cls.KeyOf(e)
+	for _, n := range later {
+		if k, _ := cls.KeyOf(n); cls.Matches(n) && who(n) == who(e) && k == key {
+			return n, true
+		}
+	}
+	return journal.Entry{}, false
 }
 
 // onlyFailing keeps the pairs whose second note says the rule was broken.
@@ -260,6 +284,46 @@ func newIdempotentRetry(decode func(any) error, classes map[string]Class) (check
 	return c, r.err
 }
 
+// sameKey is the first later request of the class by f's client with
+// f's key.
+func (c idempotentRetry) sameKey(later []journal.Entry, f journal.Entry, key string) (journal.Entry, bool) {
+	for _, e := range later {
+		if k, _ := c.class.KeyOf(e); c.class.Matches(e) && who(e) == who(f) && k == key {
+			return e, true
+		}
+	}
+	return journal.Entry{}, false
+}
+
+// followedUp reports whether f's client went on with f's key after f
+// (it read the thing it made, by a path that ends in the key): then a
+// request alike in all but its key is another order made beside it,
+// not f made again. A client that makes the order again abandons the
+// first key.
+func followedUp(later []journal.Entry, f journal.Entry, key string) bool {
+	if key == "" {
+		return false
+	}
+	suffix := "/" + url.PathEscape(key)
+	for _, e := range later {
+		if who(e) == who(f) && strings.HasSuffix(e.Path, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameRest is the first request of the class by f's client, sent after
+// f's answer ended, whose body is f's but for the dropped members.
+func (c idempotentRetry) sameRest(later []journal.Entry, f journal.Entry, rest string) (journal.Entry, bool) {
+	for _, e := range later {
+		if c.class.Matches(e) && who(e) == who(f) && !wall(e).Before(answered(f)) && canonicalJSON(e.Request.Body, c.drop...) == rest {
+			return e, true
+		}
+	}
+	return journal.Entry{}, false
+}
+
 func (c idempotentRetry) judge(entries []journal.Entry) outcome {
 	var ev []Evidence
 	retried, bad, dropped := 0, 0, 0
@@ -269,17 +333,14 @@ func (c idempotentRetry) judge(entries []journal.Entry) outcome {
 		}
 		key, _ := c.class.KeyOf(f)
 		rest := canonicalJSON(f.Request.Body, c.drop...)
-		var retry journal.Entry
-		found := false
-		for _, e := range entries[i+1:] {
-			if !c.class.Matches(e) || who(e) != who(f) {
-				continue
-			}
-			k, _ := c.class.KeyOf(e)
-			if k == key || canonicalJSON(e.Request.Body, c.drop...) == rest {
-				retry, found = e, true
-				break
-			}
+		// The retry is the client's next request with the same key; only
+		// when there is none does a later request with the same other
+		// members, sent after the failed answer came, count as the order
+		// made again (orders alike in all but their key, sent side by
+		// side, are other orders).
+		retry, found := c.sameKey(entries[i+1:], f, key)
+		if !found && !followedUp(entries[i+1:], f, key) {
+			retry, found = c.sameRest(entries[i+1:], f, rest)
 		}
 		if !found {
 			dropped++

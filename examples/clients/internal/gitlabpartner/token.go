@@ -26,6 +26,10 @@ type tokens struct {
 	// mu guards src.
 	mu  sync.Mutex
 	src oauth2.TokenSource
+	// fetching is held by the one caller fetching a token, through its
+	// retries: the others wait for its token instead of asking the token
+	// service again while it said Retry-After.
+	fetching sync.Mutex
 }
 
 func newTokens(ctx context.Context, env Env, h Habits, hc *http.Client) *tokens {
@@ -45,6 +49,10 @@ func newTokens(ctx context.Context, env Env, h Habits, hc *http.Client) *tokens 
 
 // token returns a live token, fetching one (with retries) if needed.
 func (t *tokens) token(ctx context.Context) (string, error) {
+	if !t.habits.TokenPerCall {
+		t.fetching.Lock()
+		defer t.fetching.Unlock()
+	}
 	b := retry.Default
 	for n := 0; ; n++ {
 		tok, err := t.fetch()
