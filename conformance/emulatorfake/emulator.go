@@ -49,6 +49,7 @@ type Option func(*settings)
 type settings struct {
 	patchDelay       time.Duration
 	operationTimeout time.Duration
+	updateDelay      time.Duration
 	webhookURL       string
 	client           *http.Client
 }
@@ -64,6 +65,14 @@ func WithWebhookPatchDelay(d time.Duration) Option {
 // publisher-started operation stays InProgress. The emulator's default is 0.
 func WithOperationTimeout(d time.Duration) Option {
 	return func(s *settings) { s.operationTimeout = d }
+}
+
+// WithSubscriptionUpdateDelay sets subscriptionUpdateDelayMS, how long
+// after an operation succeeds the emulator changes the subscription. The
+// emulator's default is 0 (a timer all the same: the change comes after
+// the request that caused it has been answered).
+func WithSubscriptionUpdateDelay(d time.Duration) Option {
+	return func(s *settings) { s.updateDelay = d }
 }
 
 // WithWebhookURL sets webhookUrl, where marketplace events are POSTed

@@ -38,8 +38,9 @@ func (e *Emulator) lifecycleEvent(action string) func(*http.Request) *reply {
 }
 
 // raise is doWebhookOperationAsync. The subscription is looked up in
-// every publisher; the pending-operation lock is not checked. A
-// non-ACKable event is stored Succeeded and its change queued before the
+// every publisher; the pending-operation lock is not checked. Every
+// event is stored InProgress and answered 202; on the webhook timer a
+// non-ACKable one becomes Succeeded and its change is queued before the
 // webhook is called; ChangePlan and ChangeQuantity wait for the answer.
 func (e *Emulator) raise(r *http.Request, action string, body map[string]any) *reply {
 	sid := mux.Vars(r)["subscriptionId"]
@@ -53,9 +54,9 @@ func (e *Emulator) raise(r *http.Request, action string, body map[string]any) *r
 			return
 		}
 		if action == "" {
-			change, msg := d.validateChange(rec, body)
-			if msg != "" {
-				rep = textAnswer(http.StatusBadRequest, msg)
+			change, invalid := d.validateChange(rec, body)
+			if invalid != nil {
+				rep = textAnswer(http.StatusBadRequest, invalid.event)
 				return
 			}
 			action = change
@@ -68,7 +69,7 @@ func (e *Emulator) raise(r *http.Request, action string, body map[string]any) *r
 		if action == "ChangePlan" || action == "ChangeQuantity" {
 			op = changeOperation(pid, rec, action, "Azure", body)
 		} else {
-			op = newOperation(pid, rec, action, "Azure", Succeeded)
+			op = newOperation(pid, rec, action, "Azure", InProgress)
 		}
 		stored := op
 		rec.ops = append(rec.ops, &stored)
@@ -76,10 +77,15 @@ func (e *Emulator) raise(r *http.Request, action string, body map[string]any) *r
 	if rep != nil {
 		return rep
 	}
-	if !op.ackable() {
-		e.queueUpdate(op)
-	}
-	e.after(e.state.delay("webhookCallDelayMS"), func() { e.callWebhook(op, before) })
+	e.after(e.state.delay("webhookCallDelayMS"), func() {
+		if !op.ackable() {
+			// doWebhookCallAsync: a notify-only operation succeeds, and its
+			// change is queued, only when the webhook timer fires.
+			op.Status = Succeeded
+			e.settle(op.PublisherID, op.SubscriptionID, op.ID, Succeeded)
+		}
+		e.callWebhook(op, before)
+	})
 	return accepted(r, sid, op.ID, headerOrUndefined(r, "api-version"), false)
 }
 

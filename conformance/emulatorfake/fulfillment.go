@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -144,9 +145,13 @@ func (e *Emulator) updateSubscription(r *http.Request) *reply {
 			rep = errorResponse(http.StatusBadRequest, "BadRequest", "Subscription is not active", "update")
 			return
 		}
-		change, msg := d.validateChange(rec, body)
-		if msg != "" {
-			rep = messageOnly(http.StatusBadRequest, msg)
+		change, invalid := d.validateChange(rec, body)
+		switch {
+		case invalid != nil && invalid.coded:
+			rep = errorResponse(http.StatusBadRequest, "BadRequest", invalid.fulfillment, "update")
+			return
+		case invalid != nil:
+			rep = messageOnly(http.StatusBadRequest, invalid.fulfillment)
 			return
 		}
 		for _, o := range rec.ops {
@@ -215,46 +220,79 @@ func (e *Emulator) listAvailablePlans(r *http.Request) *reply {
 	return rep
 }
 
-// validateChange is validateNewPlanAndQuantity: exactly one of planId
-// and quantity, different from the current value, a plan in the
-// catalogue and fewer than ten million seats. It names the operation the
-// change raises, or gives the error message. The messages other than the
-// two the research quotes are this fake's words.
-func (d *data) validateChange(rec *record, body map[string]any) (action, message string) {
-	planID, quantity := body["planId"], body["quantity"]
-	hasPlan, hasQuantity := truthy(planID), truthy(quantity)
-	switch {
-	case !hasPlan && !hasQuantity:
-		return "", "The request content is null"
-	case hasPlan && hasQuantity:
-		return "", "Only one of planId or quantity can be changed at a time"
-	case hasQuantity:
-		if n, ok := jsNumber(quantity); ok && n >= 10_000_000 {
-			return "", "Quantity must be less than 10000000"
-		}
-		if q, ok := rec.sub["quantity"]; ok && q == quantity {
-			return "", "Quantity is the same as the current quantity"
-		}
-		return "ChangeQuantity", ""
-	}
-	if rec.sub["planId"] == planID {
-		return "", "Plan is the same as the current plan"
-	}
-	offerID, _ := rec.sub["offerId"].(string)
-	name, _ := planID.(string)
-	if _, ok := d.offers[offerID].plans()[name]; !ok {
-		return "", "Request Plan is NOT in Catalog."
-	}
-	return "ChangePlan", ""
+// A validation result of validateNewPlanAndQuantity as this fake words
+// it on the fulfillment route (PATCH subscription, where only an empty
+// change and a plan not in the catalogue carry code BadRequest and target
+// update, as on the emulator) and on the event route (plain text). The
+// two coded messages are the ones the research quotes; the others are
+// this fake's words.
+type invalidChange struct {
+	fulfillment, event string
+	coded              bool
 }
 
-// newOperation starts an operation on rec. A ChangePlan's planId and a
-// ChangeQuantity's quantity are filled in by the caller's change.
+var (
+	changeContentNull  = invalidChange{"The request content is null", "No valid planId or quantity", true}
+	changeBothFields   = invalidChange{"Only one of planId or quantity can be changed at a time", "Only one of planId or quantity can be changed at a time", false}
+	changeTooMany      = invalidChange{"Quantity must be less than 10000000", "Quantity must be less than 10000000", false}
+	changeSameQuantity = invalidChange{"Quantity is the same as the current quantity", "Quantity is the same as the current quantity", false}
+	changeSamePlan     = invalidChange{"Plan is the same as the current plan", "Plan is the same as the current plan", false}
+	changeNotInCatalog = invalidChange{"Request Plan is NOT in Catalog.", "Request Plan is NOT in Catalog.", true}
+)
+
+// validateChange is validateNewPlanAndQuantity: planId or quantity, not
+// both (a null is taken as absent: the emulator throws on it and never
+// answers); a plan that is
+// not blank, not the current one and in the offer; a quantity that is a
+// number above 0, under ten million and not the current one. It names the
+// operation the change raises, or why it is refused.
+func (d *data) validateChange(rec *record, body map[string]any) (string, *invalidChange) {
+	planID, hasPlan := body["planId"]
+	quantity, hasQuantity := body["quantity"]
+	hasPlan, hasQuantity = hasPlan && planID != nil, hasQuantity && quantity != nil
+	switch {
+	case !hasPlan && !hasQuantity:
+		return "", &changeContentNull
+	case hasPlan && hasQuantity:
+		return "", &changeBothFields
+	case hasQuantity:
+		n, ok := jsNumber(quantity)
+		switch {
+		case !ok || n <= 0:
+			return "", &changeContentNull
+		case n >= 10_000_000:
+			return "", &changeTooMany
+		}
+		if q, ok := rec.sub["quantity"]; ok && q == quantity {
+			return "", &changeSameQuantity
+		}
+		return "ChangeQuantity", nil
+	}
+	name, _ := planID.(string)
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", &changeContentNull
+	case rec.sub["planId"] == name:
+		return "", &changeSamePlan
+	}
+	offerID, _ := rec.sub["offerId"].(string)
+	for _, p := range d.offers[offerID].plans() {
+		if m, _ := p.(map[string]any); m != nil && m["planId"] == name {
+			return "ChangePlan", nil
+		}
+	}
+	return "", &changeNotInCatalog
+}
+
+// newOperation starts an operation on rec. It carries no quantity (the
+// emulator's operations and webhooks have one only for ChangeQuantity, set
+// by the caller's change), and a ChangePlan's planId is filled in there.
 func newOperation(pid string, rec *record, action, source, status string) Operation {
 	op := Operation{
 		ID: newUUID(), OperationRequestedSource: source, ActivityID: newUUID(),
 		SubscriptionID: fmt.Sprint(rec.sub["id"]), OfferID: rec.sub["offerId"], PublisherID: pid,
-		PlanID: rec.sub["planId"], Quantity: rec.sub["quantity"], Action: action,
+		PlanID: rec.sub["planId"], Action: action,
 		TimeStamp: isoTime(time.Now()), Status: status,
 	}
 	return op

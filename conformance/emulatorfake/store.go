@@ -142,7 +142,7 @@ func defaultConfig(s settings) map[string]any {
 		"webhookUrl":                s.webhookURL,
 		"landingPageUrl":            "",
 		"operationTimeoutMS":        ms(s.operationTimeout),
-		"subscriptionUpdateDelayMS": 0.0,
+		"subscriptionUpdateDelayMS": ms(s.updateDelay),
 		"webhookCallDelayMS":        0.0,
 		"webhookCallPatchDelayMS":   ms(s.patchDelay),
 		"publisherId":               "FourthCoffee",

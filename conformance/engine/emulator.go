@@ -355,21 +355,68 @@ func (s *state) emulatorEvent(ctx context.Context, with map[string]any, sr *Step
 	if err != nil || resp.status != http.StatusAccepted {
 		return resp, err
 	}
-	// The operation id is the operation that was not there before.
-	after, err := s.emulatorState(ctx, sr)
-	if err != nil {
-		return nil, err
-	}
-	for _, subs := range after {
-		if e, ok := subs[id]; ok {
-			for opID := range e.Operations {
-				if _, old := before[opID]; !old {
-					return synthetic(http.StatusAccepted, map[string]any{"operationId": opID}), nil
-				}
+	// The operation id is the operation that was not there before. The
+	// emulator applies a notify-only event (Suspend, Reinstate, Renew,
+	// Unsubscribe) on timers after its 202; our sandbox has applied it when
+	// it answers, so the adapter waits until the operation succeeded and the
+	// subscription is in the event's state.
+	deadline := time.Now().Add(emulatorApplyTimeout)
+	for {
+		after, err := s.emulatorState(ctx, sr)
+		if err != nil {
+			return nil, err
+		}
+		opID, applied := newEmulatorOperation(after, id, before)
+		if applied || time.Now().After(deadline) {
+			if opID == "" {
+				return synthetic(http.StatusAccepted, map[string]any{}), nil
 			}
+			return synthetic(http.StatusAccepted, map[string]any{"operationId": opID}), nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(emulatorApplyPoll):
 		}
 	}
-	return synthetic(http.StatusAccepted, map[string]any{}), nil
+}
+
+// eventState is the state a notify-only event leaves a subscription in
+// ("" for Renew, which keeps it Subscribed); ChangePlan and ChangeQuantity
+// stay pending until the publisher answers, so nothing is awaited.
+var eventState = map[string]string{"Suspend": "Suspended", "Reinstate": "Subscribed", "Unsubscribe": "Unsubscribed", "Renew": ""}
+
+// How long, and how often, the adapter waits for the emulator to apply a
+// notify-only event (its timers default to 0 ms, so a few milliseconds).
+const (
+	emulatorApplyTimeout = 2 * time.Second
+	emulatorApplyPoll    = 5 * time.Millisecond
+)
+
+// newEmulatorOperation finds the operation on subscription id that is not
+// in before, and whether the event it stands for is applied: a ChangePlan
+// or ChangeQuantity at once; a notify-only event once the operation
+// succeeded and the subscription is in the event's state.
+func newEmulatorOperation(all map[string]map[string]emulatorEntry, id string, before map[string]map[string]any) (string, bool) {
+	for _, subs := range all {
+		e, ok := subs[id]
+		if !ok {
+			continue
+		}
+		for opID, op := range e.Operations {
+			if _, old := before[opID]; old {
+				continue
+			}
+			action, _ := op["action"].(string)
+			target, notify := eventState[action]
+			if !notify {
+				return opID, true
+			}
+			status, _ := e.Subscription["saasSubscriptionStatus"].(string)
+			return opID, op["status"] == "Succeeded" && (target == "" || status == target)
+		}
+	}
+	return "", false
 }
 
 // newUUID is a random (version 4) UUID.
