@@ -48,6 +48,7 @@ func (s *Sandbox) routes() *mux.Router {
 	r.Handle("/_sandbox/sessions", s.control(s.listSessions)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/sessions/{id}", s.control(s.getSession)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/sessions/{id}", s.control(s.endSession)).Methods(http.MethodDelete)
+	r.Handle("/_sandbox/sessions/{id}/report", s.control(s.sessionReport)).Methods(http.MethodGet)
 
 	// The request journal (package journal).
 	r.Handle("/_sandbox/journal", s.control(s.listJournal)).Methods(http.MethodGet)

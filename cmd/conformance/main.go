@@ -12,6 +12,13 @@
 // one ran), 1 a scenario failed, 2 usage, configuration or scenario errors,
 // or a run that checked nothing (every scenario skipped, none selected,
 // interrupted), 3 the target is unreachable.
+//
+//	conformance certify-client --sandbox URL --api gitlab|microsoft [flags] -- COMMAND [ARG…]
+//
+// certifies the partner's own client instead: it runs COMMAND in a session
+// of the sandbox and judges what the session saw (certify.go); exit codes
+// 0 certified, 1 a verdict failed or was not exercised, 2 usage, 3 the
+// sandbox is unreachable, 4 the command itself failed.
 package main
 
 import (

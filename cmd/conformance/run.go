@@ -63,6 +63,9 @@ func apisOf(selected []scenario.Scenario) []string {
 // environ is the process environment (KEY=VALUE), read whole so that an
 // unknown CONFORMANCE_* variable can be refused.
 func run(ctx context.Context, args []string, environ []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "certify-client" {
+		return runCertify(ctx, args[1:], environ, stdout, stderr)
+	}
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
