@@ -74,8 +74,10 @@ func TestGoodClientSurvivesFaults(t *testing.T) {
 		t.Errorf("%d token requests, want 3", n)
 	}
 	creates := sb.Journal(clienttest.Query("method", "POST", "path", "/api/v1/marketplace/subscriptions"))
-	if len(creates) != 4 {
-		t.Errorf("%d creates, want 4 (one retried)", len(creates))
+	// One retried after the cut answer; one more when a create in
+	// flight met the revoked token (timing decides).
+	if len(creates) < 4 || len(creates) > 5 {
+		t.Errorf("%d creates, want 4 or 5 (the cut one retried, maybe one refused token)", len(creates))
 	}
 }
 

@@ -87,7 +87,11 @@ func (a *app) handle(ctx context.Context, hook operation) {
 		}
 		op = got
 	}
-	if !needsACK[op.Action] || (op.Status != "InProgress" && op.Status != "NotStarted") {
+	// The operation's status is the other half of deduplication: one
+	// already settled was handled before. The naive NoDedupe treats every
+	// delivery as new, so it skips this too.
+	settled := op.Status != "InProgress" && op.Status != "NotStarted" && !a.opts.Habits.NoDedupe
+	if !needsACK[op.Action] || settled {
 		a.printf("webhook %s for %s: %s, nothing to acknowledge", op.Action, op.SubscriptionID, op.Status)
 		return
 	}
