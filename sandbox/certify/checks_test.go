@@ -106,6 +106,7 @@ func TestChecks(t *testing.T) {
 			{"waited", []journal.Entry{entry(1, 0, "POST", "/oauth/token", 503, retryAfterHeader("2")), tok(2, 2.1)}, Pass, "waited out"},
 			{"came back at once", []journal.Entry{entry(1, 0, "POST", "/oauth/token", 503, retryAfterHeader("2")), tok(2, 0.3)}, Fail, "before Retry-After"},
 			{"never came back", []journal.Entry{entry(1, 0, "POST", "/oauth/token", 503, retryAfterHeader("2"))}, NotExercised, "no request of that class"},
+			{"another order read meanwhile is not the retry", []journal.Entry{entry(1, 0, "GET", "/orders/x", 429, retryAfterHeader("2")), entry(2, 0.3, "GET", "/orders/y", 200), entry(3, 2.2, "GET", "/orders/x", 200)}, Pass, "waited out"},
 		},
 		"backoff": {
 			{"waits that grow", []journal.Entry{entry(1, 0, "GET", "/orders/x", 500), entry(2, 0.5, "GET", "/orders/x", 500), entry(3, 1.6, "GET", "/orders/x", 500), entry(4, 4, "GET", "/orders/x", 500), entry(5, 9, "GET", "/orders/x", 200)}, Pass, "1 retry run"},
@@ -115,6 +116,8 @@ func TestChecks(t *testing.T) {
 		"idempotent-retry": {
 			{"same key, same body", []journal.Entry{entry(1, 0, "POST", "/orders", 201, body(`{"ref":"o1","n":1}`), faulted("truncated")), entry(2, 1, "POST", "/orders", 201, body(`{"n":1, "ref":"o1"}`))}, Pass, "same key and body"},
 			{"a new key for the same order", []journal.Entry{entry(1, 0, "POST", "/orders", 201, body(`{"ref":"o1","n":1}`), faulted("truncated")), entry(2, 1, "POST", "/orders", 201, body(`{"ref":"o2","n":1}`))}, Fail, "a second subscription"},
+			{"orders alike sent beside a failed one the client went on reading", []journal.Entry{entry(1, 0, "POST", "/orders", 201, body(`{"ref":"o1","n":1}`), faulted("truncated")), entry(2, 0.001, "POST", "/orders", 201, body(`{"ref":"o2","n":1}`)), entry(3, 1, "GET", "/orders/o1", 200)}, NotExercised, "never retried"},
+			{"a new key, the failed one abandoned, with another order beside it", []journal.Entry{entry(1, 0, "POST", "/orders", 201, body(`{"ref":"o1","n":1}`), faulted("truncated")), entry(2, 0.001, "POST", "/orders", 201, body(`{"ref":"o2","n":1}`)), entry(3, 0.5, "POST", "/orders", 201, body(`{"ref":"o1-retry","n":1}`))}, Fail, "o1-retry"},
 			{"same key, another body", []journal.Entry{entry(1, 0, "POST", "/orders", 201, body(`{"ref":"o1","n":1}`), faulted("truncated")), entry(2, 1, "POST", "/orders", 409, body(`{"ref":"o1","n":2}`))}, Fail, "another body"},
 		},
 		"polling": {

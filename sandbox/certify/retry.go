@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -313,6 +314,20 @@ func followedUp(later []journal.Entry, f journal.Entry, key string) bool {
 	return false
 }
 
+// allSameRest is up to n requests sameRest would find.
+func (c idempotentRetry) allSameRest(later []journal.Entry, f journal.Entry, rest string, n int) []journal.Entry {
+	var out []journal.Entry
+	for len(out) < n {
+		e, ok := c.sameRest(later, f, rest)
+		if !ok {
+			break
+		}
+		out = append(out, e)
+		later = later[slices.IndexFunc(later, func(x journal.Entry) bool { return x.ID == e.ID })+1:]
+	}
+	return out
+}
+
 // sameRest is the first request of the class by f's client, sent after
 // f's answer ended, whose body is f's but for the dropped members.
 func (c idempotentRetry) sameRest(later []journal.Entry, f journal.Entry, rest string) (journal.Entry, bool) {
@@ -351,7 +366,13 @@ func (c idempotentRetry) judge(entries []journal.Entry) outcome {
 		switch {
 		case k != key:
 			bad++
-			ev = append(ev, evidence(f, "failed (key %s)", key), evidence(retry, "the same order again under a new key %s: a second subscription", k))
+			ev = append(ev, evidence(f, "failed (key %s), and the client never came back to %s", key, key))
+			// Every request alike under a new key is shown: which of them
+			// is the order made again, the wire cannot tell.
+			for _, alike := range c.allSameRest(entries[i+1:], f, rest, 3) {
+				k, _ := c.class.KeyOf(alike)
+				ev = append(ev, evidence(alike, "the same order under a new key %s: a second subscription", k))
+			}
 		case canonicalJSON(retry.Request.Body) != canonicalJSON(f.Request.Body):
 			bad++
 			ev = append(ev, evidence(f, "failed (key %s)", key), evidence(retry, "retried with the same key but another body"))

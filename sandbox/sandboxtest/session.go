@@ -21,12 +21,12 @@ type Session struct {
 	// ID is the session's id; URL is the sandbox's root, where the client
 	// calls the vendor API with Credentials; ControlURL is the session's
 	// own control API.
-	ID          string            `json:"id"`
-	URL         string            `json:"baseUrl"`
-	PrefixURL   string            `json:"prefixUrl"`
-	ControlURL  string            `json:"controlUrl"`
-	Seed        int64             `json:"seed"`
-	Credentials map[string]any    `json:"credentials"`
+	ID          string         `json:"id"`
+	URL         string         `json:"baseUrl"`
+	PrefixURL   string         `json:"prefixUrl"`
+	ControlURL  string         `json:"controlUrl"`
+	Seed        int64          `json:"seed"`
+	Credentials map[string]any `json:"credentials"`
 	// Env is what certify-client gives the partner's command: set it for
 	// the client under test.
 	Env map[string]string `json:"env"`
