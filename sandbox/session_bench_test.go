@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -53,6 +55,49 @@ func BenchmarkSessionOpenAndEnd(b *testing.B) {
 			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(ids)), "heap-B/session")
 			for _, id := range ids {
 				end(id)
+			}
+		})
+	}
+}
+
+// BenchmarkDefaultWorkspaceBesideSessions measures what open sessions
+// cost the default workspace's traffic: a GitLab status read and a
+// Microsoft subscription read with no session open and with 20, which
+// every request at the root is checked against (its credentials).
+func BenchmarkDefaultWorkspaceBesideSessions(b *testing.B) {
+	for _, open := range []int{0, 20} {
+		b.Run(fmt.Sprintf("sessions=%d", open), func(b *testing.B) {
+			sb, err := New(DefaultConfig())
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := sb.Handler()
+			for i := range open {
+				api := []string{"gitlab", "microsoft"}[i%2]
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/_sandbox/sessions", strings.NewReader(`{"api":"`+api+`"}`)))
+				if w.Code != http.StatusCreated {
+					b.Fatal(w.Body)
+				}
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/oauth/token",
+				strings.NewReader("grant_type=client_credentials&client_id=demo-partner&client_secret=demo-secret&scope=marketplace.order:read")))
+			var tok struct {
+				AccessToken string `json:"access_token"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil || tok.AccessToken == "" {
+				b.Fatalf("token: %s", w.Body)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, "/api/v1/marketplace/subscriptions/nope", nil)
+				req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusNotFound {
+					b.Fatalf("%d %s", w.Code, w.Body)
+				}
 			}
 		})
 	}
