@@ -14,7 +14,8 @@ import (
 // certify-client writes the same JUnit, JSON and HTML reports as the
 // conformance pack: a verdict is a result, its evidence the exchanges of
 // one step. A must verdict that was not exercised fails (the gate
-// certifies nothing it did not see); an advisory one is skipped. The
+// certifies nothing it did not see); an optional one is skipped. Every
+// failed verdict fails. The
 // partner's command is a result of its own.
 func verdictRun(o certifyOptions, sess sessionInfo, rep sessionReport, started time.Time, cmdErr error) report.Run {
 	run := report.Run{Suite: "Client certification: " + rep.Suite, Target: sess.PrefixURL, Profile: fmt.Sprintf("seed %d", sess.Seed),
@@ -61,7 +62,7 @@ func mustLabel(must bool) string {
 	if must {
 		return "must"
 	}
-	return "advisory"
+	return "optional"
 }
 
 func faultNote(f string) string {
@@ -77,7 +78,7 @@ func printVerdicts(w io.Writer, rep sessionReport, cmdErr error) {
 	for _, v := range rep.Verdicts {
 		mark := map[string]string{"pass": "PASS", "fail": "FAIL", "not-exercised": "NOT EXERCISED"}[v.Status]
 		if !v.Must {
-			mark += " (advisory)"
+			mark += " (optional)"
 		}
 		fmt.Fprintf(w, "%-24s %s\n", mark, v.ID)
 		if v.Status != "pass" {

@@ -175,7 +175,7 @@ verdicts:
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Run("an advisory verdict not exercised does not block", func(t *testing.T) {
+	t.Run("an optional verdict not exercised does not block", func(t *testing.T) {
 		r := Judge(s, []journal.Entry{entry(1, 0, "POST", "/resolve", 200)}, 0)
 		if !r.Passed || r.Summary != (Summary{Pass: 1, NotExercised: 1}) {
 			t.Fatalf("%+v", r)
@@ -184,6 +184,14 @@ verdicts:
 	t.Run("a must verdict not exercised does", func(t *testing.T) {
 		if r := Judge(s, nil, 0); r.Passed {
 			t.Fatalf("%+v", r)
+		}
+	})
+	t.Run("an optional verdict that fails does too", func(t *testing.T) {
+		dup := `{"res":"r","start":"2026-03-01T10:05:00Z"}`
+		r := Judge(s, []journal.Entry{entry(1, 0, "POST", "/resolve", 200),
+			entry(2, 1, "POST", "/usage", 200, body(dup)), entry(3, 2, "POST", "/usage", 409, body(dup))}, 0)
+		if r.Passed || r.Summary.Fail != 1 {
+			t.Fatalf("a duplicate usage event passed the report: %+v", r)
 		}
 	})
 }

@@ -28,7 +28,8 @@ type Report struct {
 	API      string          `json:"api"`
 	Verdicts []VerdictResult `json:"verdicts"`
 	Summary  Summary         `json:"summary"`
-	// Passed is true when every must verdict passed.
+	// Passed is true when no verdict failed and every must verdict
+	// passed (was exercised).
 	Passed  bool         `json:"passed"`
 	Journal JournalStats `json:"journal"`
 }
@@ -121,9 +122,12 @@ func Judge(s Suite, entries []journal.Entry, lost uint64) Report {
 			r.Summary.NotExercised++
 		}
 	}
+	// A failed verdict fails the report whether or not it must be
+	// exercised: a publisher that does not meter need not show metering,
+	// but one that meters twice an hour is not certified.
 	r.Passed = true
 	for _, v := range r.Verdicts {
-		if v.Must && v.Status != Pass {
+		if v.Status == Fail || (v.Must && v.Status != Pass) {
 			r.Passed = false
 		}
 	}
