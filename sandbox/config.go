@@ -10,6 +10,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/retention"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/tlscert"
 )
 
@@ -41,6 +42,8 @@ type Config struct {
 	// list of structures, they can only be set in the YAML file.
 	Faults  fault.Rules      `yaml:"faults" settings:"file-only"`
 	Journal journal.Settings `yaml:"journal"`
+	// Retention bounds what a long-lived sandbox keeps of final records.
+	Retention retention.Policy `yaml:"retention"`
 	// Sessions bound the certification sessions (isolated workspaces).
 	Sessions SessionSettings `yaml:"sessions"`
 	// ShutdownGrace is how long a requested shutdown (SIGTERM, Ctrl-C)
@@ -123,6 +126,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Journal.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Retention.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.Sessions.Validate(); err != nil {

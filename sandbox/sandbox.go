@@ -18,6 +18,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/retention"
 )
 
 // Sandbox is a running set of fake services.
@@ -41,6 +42,8 @@ type Sandbox struct {
 	fixtures fixtures.Fixtures
 	opts     options
 	sessions *sessionStore
+	// evicted counts what retention forgot, for the metrics (nil: none).
+	evicted func(marketplace string, ev retention.Eviction)
 }
 
 // Option configures a Sandbox.
@@ -55,6 +58,9 @@ type options struct {
 	// outbound journals a request a marketplace sent (set by New, once
 	// the journal exists).
 	outbound func(journal.Entry)
+	// evicted tells the sandbox of the records a marketplace's retention
+	// forgot (set by New, once the sandbox exists).
+	evicted func(marketplace string) retention.Observer
 	// tokenPrefix starts the GitLab portal's tokens (a session's id);
 	// observe sees every journal entry (a session's challenges).
 	tokenPrefix string
@@ -118,6 +124,7 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 			rec.Outbound(e)
 		}
 	}
+	o.evicted = s.evictionObserver
 	for _, name := range cfg.Marketplaces {
 		m, err := catalogue[name].build(cfg, fx, s.clock, o)
 		if err != nil {

@@ -68,9 +68,10 @@ type condition struct {
 }
 
 // Matches reports whether e is of the class. Entries of the control API
-// (API "sandbox") are never of any class: they are the sandbox's doing.
+// (API "sandbox") and the sandbox's own notes (DirectionSandbox) are
+// never of any class: they are the sandbox's doing.
 func (c Class) Matches(e journal.Entry) bool {
-	if e.API == "sandbox" {
+	if e.API == "sandbox" || e.Direction == journal.DirectionSandbox {
 		return false
 	}
 	out := e.Direction == journal.DirectionOutbound

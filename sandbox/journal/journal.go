@@ -60,7 +60,9 @@ type Entry struct {
 	// or "none" for a path no marketplace served owns.
 	API string `json:"api"`
 	// Direction is "outbound" for a request the sandbox sent (a webhook to
-	// a publisher); inbound entries leave it out.
+	// a publisher), "sandbox" for something the sandbox did on its own
+	// that a reader of the journal must know of (retention forgetting
+	// records); inbound entries leave it out.
 	Direction string `json:"direction,omitempty"`
 	// URL is where an outbound request went.
 	URL    string `json:"url,omitempty"`
@@ -126,6 +128,7 @@ type record struct {
 	requestID, api, method, path, query, partner, client string
 	credential                                           string
 	url                                                  string // outbound requests only
+	sandbox                                              bool   // DirectionSandbox
 	err                                                  string // outbound requests only
 	fault                                                *Fault
 	correlationIDs                                       []string
@@ -163,10 +166,18 @@ func (e *record) weigh() {
 const (
 	DirectionInbound  = "inbound"
 	DirectionOutbound = "outbound"
+	// DirectionSandbox marks an entry that is no request at all: the
+	// sandbox's own doing, such as an eviction, written as Method "EVICT"
+	// on the listing that lost the records, its details in the response
+	// body.
+	DirectionSandbox = "sandbox"
 )
 
 // direction is DirectionOutbound for a request the sandbox sent.
 func (e *record) direction() string {
+	if e.sandbox {
+		return DirectionSandbox
+	}
 	if e.url != "" {
 		return DirectionOutbound
 	}
@@ -175,9 +186,9 @@ func (e *record) direction() string {
 
 // entry is the record as it is shown.
 func (e *record) entry() Entry {
-	d := ""
-	if e.url != "" {
-		d = DirectionOutbound
+	d := e.direction()
+	if d == DirectionInbound {
+		d = ""
 	}
 	return Entry{
 		Direction: d,
@@ -209,6 +220,6 @@ func recordOf(e Entry, bodyBytes int) record {
 	return record{
 		at: e.At, wall: e.Wall, took: took, status: e.Status, requestID: e.RequestID, api: e.API, url: e.URL, err: e.Error, method: e.Method, path: e.Path,
 		query: maskBody(e.Query), partner: e.Partner, client: e.Client, credential: e.Credential, fault: e.Fault,
-		correlationIDs: e.CorrelationIDs, req: sideOf(e.Request), resp: sideOf(e.Response),
+		correlationIDs: e.CorrelationIDs, req: sideOf(e.Request), resp: sideOf(e.Response), sandbox: e.Direction == DirectionSandbox,
 	}
 }

@@ -37,7 +37,7 @@ func TestOutboundEntriesAreMaskedAndFiltered(t *testing.T) {
 	if n := len(store.Find(Query{API: "gitlab"}).Entries); n != 0 {
 		t.Errorf("api filter found %d", n)
 	}
-	if _, err := ParseQuery(url.Values{"direction": {"sideways"}}); err == nil || !strings.Contains(err.Error(), "inbound or outbound") {
+	if _, err := ParseQuery(url.Values{"direction": {"sideways"}}); err == nil || !strings.Contains(err.Error(), "inbound, outbound or sandbox") {
 		t.Errorf("bad direction: %v", err)
 	}
 }

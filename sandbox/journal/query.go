@@ -15,7 +15,7 @@ import (
 type Query struct {
 	// API is a marketplace's name ("gitlab"), "sandbox" or "none".
 	API string
-	// Direction is DirectionInbound or DirectionOutbound.
+	// Direction is DirectionInbound, DirectionOutbound or DirectionSandbox.
 	Direction               string
 	Partner, Client, Method string
 	Path                    pathpattern.Pattern
@@ -60,8 +60,8 @@ func ParseQuery(v url.Values) (Query, error) {
 	q := Query{API: v.Get("api"), Direction: v.Get("direction"), Partner: v.Get("partner"), Client: v.Get("client"), Method: strings.ToUpper(v.Get("method")),
 		RequestID: v.Get("requestId"), CorrelationID: v.Get("correlationId"), Fault: v.Get("fault"), Error: v.Get("error")}
 	var err error
-	if d := q.Direction; d != "" && d != DirectionInbound && d != DirectionOutbound {
-		return Query{}, fmt.Errorf("direction: %q is not %s or %s", d, DirectionInbound, DirectionOutbound)
+	if d := q.Direction; d != "" && d != DirectionInbound && d != DirectionOutbound && d != DirectionSandbox {
+		return Query{}, fmt.Errorf("direction: %q is not %s, %s or %s", d, DirectionInbound, DirectionOutbound, DirectionSandbox)
 	}
 	if p := v.Get("path"); p != "" {
 		if q.Path, err = pathpattern.Parse(p); err != nil {

@@ -362,3 +362,17 @@ func (rec *Recorder) Outbound(e Entry) {
 	}
 	rec.store.append(r)
 }
+
+// Note journals something the sandbox did on its own that a reader of
+// the journal must know of, such as retention forgetting records: an
+// entry of DirectionSandbox, with e.API the marketplace it concerns,
+// e.Method a verb of the sandbox's own ("EVICT"), e.Path the listing
+// concerned and the details as e.Response's body. Such entries belong to
+// no client: certification never counts them as requests.
+func (rec *Recorder) Note(e Entry) {
+	if rec.off {
+		return
+	}
+	e.Direction, e.URL = DirectionSandbox, ""
+	rec.store.append(recordOf(e, rec.bodyBytes))
+}
