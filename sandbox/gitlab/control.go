@@ -48,12 +48,15 @@ func (p *Portal) listSubscriptions(w http.ResponseWriter, r *http.Request) error
 	default:
 		return newError(CodeInvalidRequest, "status must be Creating, Created, Provisioned or Failed.")
 	}
-	subs := p.subscriptions.List(subscription.Filter{
+	page, err := p.subscriptions.List(subscription.Filter{
 		Partner:    q.Get("partner"),
 		ExternalID: q.Get("externalSubscriptionId"),
 		Status:     status,
-	})
-	writeJSON(w, http.StatusOK, listing.Of(r, "subscriptions", subs, pg))
+	}, pg)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listing.Paged(r, "subscriptions", page.Subscriptions, page.Total, pg, page.Next))
 	return nil
 }
 

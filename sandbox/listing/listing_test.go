@@ -1,6 +1,7 @@
 package listing_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ func TestQuery(t *testing.T) {
 	for _, tc := range []struct{ name, query, wantErr string }{
 		{"nothing", "", ""},
 		{"a filter and a page", "status=x&limit=5&offset=10", ""},
-		{"unknown", "stauts=x", `Unknown parameter "stauts": this listing takes status, limit, offset.`},
+		{"unknown", "stauts=x", `Unknown parameter "stauts": this listing takes status, limit, offset, cursor.`},
 		{"twice", "status=a&status=b", `Parameter "status" is given 2 times`},
 		{"limit zero", "limit=0", "limit must be a whole number from 1 to 1000"},
 		{"limit too big", "limit=1001", "limit must be a whole number from 1 to 1000"},
@@ -22,6 +23,11 @@ func TestQuery(t *testing.T) {
 		{"negative offset", "offset=-1", "offset must be a whole number from 0"},
 		{"offset fraction", "offset=1.5", "offset must be a whole number"},
 		{"malformed", "a=%zz", "The query string is malformed"},
+		{"a cursor", "cursor=42&limit=5", ""},
+		{"cursor and offset", "cursor=42&offset=3", "Give cursor or offset, not both"},
+		{"cursor zero", "cursor=0", "cursor must be the cursor of a page's next link"},
+		{"cursor spelt oddly", "cursor=042", `not "042"`},
+		{"cursor not a number", "cursor=abc", `not "abc"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := listing.Query(httptest.NewRequest("GET", "/x?"+tc.query, nil), "status")
@@ -50,5 +56,21 @@ func TestOf(t *testing.T) {
 	last := listing.Of(r, "things", []int{1, 2}, pg)
 	if _, ok := last["next"]; ok || len(last["things"].([]int)) != 2 {
 		t.Fatalf("%v", last)
+	}
+}
+
+// TestPaged: a page a store cut itself links the next one by the cursor
+// of its last record, drops offset from that link, and says which cursor
+// it started from.
+func TestPaged(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/_sandbox/x?status=a&offset=0&limit=2", nil)
+	out := listing.Paged(r, "items", []int{1, 2}, 5, listing.Page{Limit: 2}, 17)
+	if out["next"] != "/_sandbox/x?cursor=17&limit=2&status=a" || out["total"] != 5 {
+		t.Errorf("first page %v", out)
+	}
+	r = httptest.NewRequest(http.MethodGet, "/_sandbox/x?cursor=17&limit=2", nil)
+	out = listing.Paged(r, "items", []int{5}, 5, listing.Page{Limit: 2, After: 17}, 0)
+	if _, more := out["next"]; more || out["cursor"] != "17" || out["offset"] != nil {
+		t.Errorf("last page %v", out)
 	}
 }

@@ -59,8 +59,10 @@ func (d *Dispatcher) Schedule(m Message, plan Plan) {
 	case plan.Drop.On():
 		d.record(d.unsent(m, OutcomeDropped, plan.Drop))
 	case plan.Hold.On():
+		d.begin(m.Subject, 1)
 		d.hold(m, plan, plan.Hold, 0)
 	default:
+		d.begin(m.Subject, 1)
 		d.cfg.Clock.AfterFunc(plan.Delay, d.jobName("", m), func(ctx context.Context) { d.due(ctx, m, plan) })
 	}
 }
@@ -88,6 +90,9 @@ func (d *Dispatcher) due(ctx context.Context, m Message, plan Plan) {
 // start makes the first attempt of m and schedules each copy's, unless a
 // reset came during the attempt.
 func (d *Dispatcher) start(ctx context.Context, m Message, plan Plan) {
+	// The copies count as busy before the original's attempt can
+	// finish it, so the subject never looks settled in between.
+	d.begin(m.Subject, plan.Copies)
 	if !d.attempt(ctx, m, plan, 1, 0) {
 		return
 	}
@@ -142,6 +147,8 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message, plan Plan, attempt,
 		}
 		if del.Outcome == OutcomeRetrying {
 			d.scheduleAttempt(m, plan, attempt+1, copy, d.cfg.Schedule.after(attempt))
+		} else {
+			d.finish(m.Subject)
 		}
 		d.releaseReordered(m.ID)
 		return true

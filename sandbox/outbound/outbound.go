@@ -186,7 +186,15 @@ type Config struct {
 	NewRequestID func() string
 	// Journal, when set, links a request id to the journal's record.
 	Journal func(requestID string) string
+	// Keep is how many Delivery records Deliveries keeps, the newest;
+	// 0: DefaultKeep. Every delivery is also in its subject's own record
+	// (an order's timeline), so a long-lived sandbox need not keep them
+	// all here.
+	Keep int
 }
+
+// DefaultKeep is how many deliveries a dispatcher keeps by default.
+const DefaultKeep = 10000
 
 // Any2xx is the success policy that accepts every 2xx answer.
 func Any2xx(status int) bool { return status >= 200 && status < 300 }
@@ -199,10 +207,17 @@ func OnlyOK(status int) bool { return status == http.StatusOK }
 type Dispatcher struct {
 	cfg Config
 
-	// mu guards deliveries and held.
-	mu         sync.Mutex
+	// mu guards every field below.
+	mu sync.Mutex
+	// deliveries[head:] are kept, oldest first; dropped counts those
+	// dropped for Keep.
 	deliveries []Delivery
+	head       int
+	dropped    uint64
 	held       []*heldMessage
+	// busy counts, by subject, the deliveries still to finish: a message
+	// scheduled, held, or being retried, and each of its copies.
+	busy map[string]int
 }
 
 // New returns a dispatcher delivering as cfg says.
@@ -216,7 +231,10 @@ func New(cfg Config) *Dispatcher {
 	if cfg.NewRequestID == nil {
 		cfg.NewRequestID = RandomID
 	}
-	return &Dispatcher{cfg: cfg}
+	if cfg.Keep <= 0 {
+		cfg.Keep = DefaultKeep
+	}
+	return &Dispatcher{cfg: cfg, busy: map[string]int{}}
 }
 
 // RandomID is 32 random hex digits (Zuora's id format).
@@ -226,27 +244,86 @@ func RandomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Deliveries lists every delivery recorded so far, oldest first.
+// Deliveries lists the newest Config.Keep deliveries recorded, oldest
+// first.
 func (d *Dispatcher) Deliveries() []Delivery {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return append([]Delivery(nil), d.deliveries...)
+	return append([]Delivery(nil), d.deliveries[d.head:]...)
+}
+
+// Dropped is how many deliveries were recorded but are no longer kept.
+func (d *Dispatcher) Dropped() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dropped
+}
+
+// Busy reports whether a delivery for subject is still to finish: it is
+// scheduled, held, being retried, or one of its copies is. A subject that
+// is busy still changes; a store keeps it whatever its retention says.
+func (d *Dispatcher) Busy(subject string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.busy[subject] > 0
+}
+
+// begin and finish count the deliveries of a subject still to finish.
+func (d *Dispatcher) begin(subject string, n int) {
+	if n <= 0 {
+		return
+	}
+	d.mu.Lock()
+	d.busy[subject] += n
+	d.mu.Unlock()
+}
+
+func (d *Dispatcher) finish(subject string) {
+	d.mu.Lock()
+	d.finishLocked(subject)
+	d.mu.Unlock()
+}
+
+func (d *Dispatcher) finishLocked(subject string) {
+	if d.busy[subject] <= 1 {
+		delete(d.busy, subject)
+		return
+	}
+	d.busy[subject]--
 }
 
 // Reset forgets past deliveries and held messages. Pending attempts live
 // on the clock, which the sandbox clears in the same clock.Quiesce.
 func (d *Dispatcher) Reset() {
 	d.mu.Lock()
-	d.deliveries = nil
+	d.deliveries, d.head, d.dropped = nil, 0, 0
 	d.held = nil
+	d.busy = map[string]int{}
 	d.mu.Unlock()
 }
 
 func (d *Dispatcher) record(del Delivery) {
 	d.mu.Lock()
-	d.deliveries = append(d.deliveries, del)
+	d.keepLocked(del)
 	d.mu.Unlock()
 	if d.cfg.Observe != nil {
 		d.cfg.Observe(del)
+	}
+}
+
+// keepLocked appends del, dropping the oldest past Config.Keep; the
+// dropped prefix is compacted away once it is half the slice.
+func (d *Dispatcher) keepLocked(del Delivery) {
+	d.deliveries = append(d.deliveries, del)
+	if len(d.deliveries)-d.head <= d.cfg.Keep {
+		return
+	}
+	d.deliveries[d.head] = Delivery{}
+	d.head++
+	d.dropped++
+	if d.head >= len(d.deliveries)/2 {
+		n := copy(d.deliveries, d.deliveries[d.head:])
+		clear(d.deliveries[n:])
+		d.deliveries, d.head = d.deliveries[:n], 0
 	}
 }

@@ -3,9 +3,10 @@ package subscription
 import (
 	"context"
 	"errors"
-	"sort"
 	"sync"
 	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/retention"
 )
 
 // Reply is the first answer the portal gave to a create, kept so that a
@@ -26,23 +27,83 @@ var (
 
 // Store holds every subscription. It hands out copies; callers change a
 // subscription only through its methods.
+//
+// A subscription that is final (Provisioned or Failed) and answered is
+// kept frozen (see freeze.go): a few hundred bytes instead of a few
+// kilobytes, thawed when it is read or changed. With a retention policy
+// the store forgets the oldest final subscriptions first, never one the
+// back office is still working on (StoreOptions' Moving says which).
 type Store struct {
-	// mu guards records and byNumber.
+	opts StoreOptions
+
+	// mu guards every field below.
 	mu       sync.Mutex
 	records  map[Key]*record
 	byNumber map[string]Key
+	// order is every record in the order it was claimed; evicted ones
+	// stay as tombstones (removed) until compaction (gaps counts them).
+	order []*record
+	gaps  int
+	seq   uint64
+	final retention.Queue[*record]
+}
+
+// StoreOptions are what a store needs to bound its records.
+type StoreOptions struct {
+	Retention retention.Policy
+	// Now is the sandbox clock, against which retention.max_age runs.
+	Now func() time.Time
+	// Moving reports whether the back office still has work pending for
+	// the subscription with a Zuora number (a callout being retried, held
+	// or copied): such a subscription is never evicted. It is called
+	// under the store's lock and must not call the store.
+	Moving func(number string) bool
+	// Evicted is told of every subscription evicted, after the store's
+	// lock is released, so that its owner forgets what it kept beside it
+	// (emails, notification ids).
+	Evicted func([]Evicted)
+	// Observe is told what each sweep evicted, for the journal and the
+	// metrics.
+	Observe retention.Observer
 }
 
 type record struct {
-	sub         Subscription
+	key    Key
+	seq    uint64
+	status Status
+	// sub is the subscription while it is live; nil while frozen.
+	sub         *Subscription
 	fingerprint string
 	reply       *Reply
 	answered    chan struct{} // closed once reply is set
+	// frozen holds sub, fingerprint and reply while the record is final
+	// and answered.
+	frozen []byte
+	// number is the Zuora subscription number, once there is one.
+	number string
+	// queued: the record is in the retention queue (it became final);
+	// removed: it was evicted, and stays in order as a tombstone.
+	queued, removed bool
 }
 
-// NewStore returns an empty store.
-func NewStore() *Store {
-	return &Store{records: map[Key]*record{}, byNumber: map[string]Key{}}
+// answeredAlready stands in for the closed channel of every frozen
+// record, which need not each keep their own.
+var answeredAlready = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// NewStore returns an empty store that keeps everything.
+func NewStore() *Store { return NewBoundedStore(StoreOptions{}) }
+
+// NewBoundedStore returns an empty store that keeps what opts.Retention
+// says.
+func NewBoundedStore(opts StoreOptions) *Store {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Store{opts: opts, records: map[Key]*record{}, byNumber: map[string]Key{}, final: retention.NewQueue[*record](opts.Retention)}
 }
 
 // Claim reserves sub.Key for a new order whose body hashes to fingerprint.
@@ -55,45 +116,70 @@ func (s *Store) Claim(ctx context.Context, sub Subscription, fingerprint string,
 	existing, ok := s.records[sub.Key]
 	if !ok {
 		sub.Timeline = append(sub.Timeline, Event{At: sub.CreatedAt, Kind: KindStatus, To: sub.Status, Detail: "order accepted"})
-		s.records[sub.Key] = &record{sub: sub.clone(), fingerprint: fingerprint, answered: make(chan struct{})}
+		s.seq++
+		c := sub.clone()
+		r := &record{key: sub.Key, seq: s.seq, status: sub.Status, sub: &c, fingerprint: fingerprint, answered: make(chan struct{})}
+		s.records[sub.Key] = r
+		s.order = append(s.order, r)
+		evicted := s.sweepLocked()
 		s.mu.Unlock()
+		s.evicted(evicted)
 		return nil, nil
 	}
+	answered := existing.answered
 	s.mu.Unlock()
-	if !replay || existing.fingerprint != fingerprint {
-		return nil, ErrDuplicate
-	}
 	select {
-	case <-existing.answered:
+	case <-answered:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return existing.reply, nil
+	fp, reply := existing.fingerprint, existing.reply
+	if existing.frozen != nil {
+		f, err := thaw(existing.frozen)
+		if err != nil {
+			return nil, err
+		}
+		fp, reply = string(f.Fingerprint), f.reply()
+	}
+	if !replay || fp != fingerprint {
+		return nil, ErrDuplicate
+	}
+	return reply, nil
 }
 
 // Answer records the reply to the request that claimed key.
 func (s *Store) Answer(key Key, reply Reply) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	r, ok := s.records[key]
-	if !ok || r.reply != nil {
+	if !ok || r.reply != nil || r.frozen != nil {
+		s.mu.Unlock()
 		return
 	}
 	r.reply = &reply
 	close(r.answered)
+	evicted := s.settleLocked(r)
+	s.mu.Unlock()
+	s.evicted(evicted)
 }
 
 // Get returns a copy of the partner's subscription.
 func (s *Store) Get(key Key) (Subscription, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	r, ok := s.records[key]
 	if !ok {
+		s.mu.Unlock()
 		return Subscription{}, ErrNotFound
 	}
-	return r.sub.clone(), nil
+	if r.frozen == nil {
+		defer s.mu.Unlock()
+		return r.sub.clone(), nil
+	}
+	frozen := r.frozen // never changed once set: thawed outside the lock
+	s.mu.Unlock()
+	f, err := thaw(frozen)
+	return f.Sub, err
 }
 
 // KeyOf finds the subscription with a Zuora subscription number.
@@ -110,34 +196,59 @@ func (s *Store) KeyOf(number string) (Key, bool) {
 // Readers hold copies, so changing the stored value in place is safe.
 func (s *Store) Update(key Key, change func(*Subscription) error) (Subscription, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.apply(key, change)
-	if err != nil {
-		return Subscription{}, err
-	}
-	return r.sub.clone(), nil
+	sub, evicted, err := s.apply(key, change)
+	s.mu.Unlock()
+	s.evicted(evicted)
+	return sub, err
 }
 
 // Apply is Update for callers that do not need the result.
 func (s *Store) Apply(key Key, change func(*Subscription) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, err := s.apply(key, change)
+	_, err := s.Update(key, change)
 	return err
 }
 
-func (s *Store) apply(key Key, change func(*Subscription) error) (*record, error) {
+func (s *Store) apply(key Key, change func(*Subscription) error) (Subscription, []Evicted, error) {
 	r, ok := s.records[key]
 	if !ok {
-		return nil, ErrNotFound
+		return Subscription{}, nil, ErrNotFound
 	}
-	if err := change(&r.sub); err != nil {
-		return nil, err
+	if r.frozen != nil {
+		f, err := thaw(r.frozen)
+		if err != nil {
+			return Subscription{}, nil, err
+		}
+		if err := change(&f.Sub); err != nil {
+			return Subscription{}, nil, err
+		}
+		r.sub, r.fingerprint, r.reply, r.frozen = &f.Sub, string(f.Fingerprint), f.reply(), nil
+	} else if err := change(r.sub); err != nil {
+		return Subscription{}, nil, err
 	}
 	if r.sub.Number != "" {
 		s.byNumber[r.sub.Number] = key
+		r.number = r.sub.Number
 	}
-	return r, nil
+	out := r.sub.clone()
+	return out, s.settleLocked(r), nil
+}
+
+// settleLocked notes r's status and, once r is final and answered,
+// freezes it and offers it to retention.
+func (s *Store) settleLocked(r *record) []Evicted {
+	r.status = r.sub.Status
+	if !r.status.Final() || r.reply == nil {
+		return nil
+	}
+	if !r.queued {
+		r.queued = true
+		s.final.Final(r, s.opts.Now())
+	}
+	if frozen, err := freeze(frozenRecord{Sub: *r.sub, Fingerprint: []byte(r.fingerprint), ReplyStatus: r.reply.Status, ReplyBody: string(r.reply.Body)}); err == nil {
+		r.sub, r.fingerprint, r.reply, r.frozen = nil, "", nil, frozen
+		r.answered = answeredAlready
+	}
+	return s.sweepLocked()
 }
 
 // Transition moves the subscription to status to at time at, if the graph
@@ -189,34 +300,6 @@ func (sub *Subscription) MoveTo(to Status, at time.Time, detail string) error {
 	return nil
 }
 
-// Filter selects subscriptions for List; empty fields match everything.
-type Filter struct {
-	Partner    string
-	ExternalID string
-	Status     Status
-}
-
-// List returns copies of the matching subscriptions, oldest first.
-func (s *Store) List(f Filter) []Subscription {
-	s.mu.Lock()
-	out := make([]Subscription, 0, len(s.records))
-	for k, r := range s.records {
-		if (f.Partner == "" || f.Partner == k.Partner) &&
-			(f.ExternalID == "" || f.ExternalID == k.ExternalID) &&
-			(f.Status == "" || f.Status == r.sub.Status) {
-			out = append(out, r.sub.clone())
-		}
-	}
-	s.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].Key.Partner+"\x00"+out[i].ExternalID < out[j].Key.Partner+"\x00"+out[j].ExternalID
-		}
-		return out[i].CreatedAt.Before(out[j].CreatedAt)
-	})
-	return out
-}
-
 // Len is how many subscriptions the store holds.
 func (s *Store) Len() int {
 	s.mu.Lock()
@@ -230,11 +313,13 @@ func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.records {
-		if r.reply == nil {
+		if r.reply == nil && r.frozen == nil {
 			r.reply = &Reply{}
 			close(r.answered)
 		}
 	}
 	s.records = map[Key]*record{}
 	s.byNumber = map[string]Key{}
+	s.order, s.gaps = nil, 0
+	s.final.Reset()
 }
