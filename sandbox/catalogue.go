@@ -37,7 +37,7 @@ var catalogue = map[string]offering{
 		build: func(cfg Config, fx fixtures.Fixtures, clk *clock.Clock, o options) (Marketplace, error) {
 			return gitlab.New(cfg.GitLab, fx.GitLab, clk,
 				gitlab.WithLogger(o.log), gitlab.WithBaseURL(o.baseURL), gitlab.WithHTTPClient(o.client),
-				gitlab.WithTokenPrefix(o.tokenPrefix))
+				gitlab.WithTokenPrefix(o.tokenPrefix), gitlab.WithRetention(cfg.Retention, o.evicted("gitlab")))
 		},
 	},
 	"microsoft": {

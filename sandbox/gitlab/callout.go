@@ -17,47 +17,84 @@ const CalloutPath = "/zuora/callouts"
 
 const calloutRealm = "Zuora Callouts"
 
-// notificationLog remembers which Zuora-Notification-Ids were processed,
-// so a retried or duplicated callout is acknowledged but not processed
-// twice, and how many deliveries of each a script made the portal fail.
+// notificationLog remembers what the portal keeps of callouts outside
+// the orders themselves (an order keeps the ids of the notifications it
+// processed; subscription.Store.FirstNotification): the newest ids of
+// notifications for subscription numbers it does not know, so a repeat
+// is acknowledged as a duplicate, and how many deliveries of each a
+// script made the portal fail, filed by subscription number so that an
+// order retention evicts takes its counts with it.
 type notificationLog struct {
-	// mu guards seen and failed.
-	mu     sync.Mutex
-	seen   map[string]bool
+	// mu guards every field below.
+	mu      sync.Mutex
+	unknown map[string]bool
+	// order is unknown's ids, oldest first: between maxUnknown and twice
+	// that many, the oldest half dropped at once.
+	order  []string
 	failed map[string]int
+	// failedIDs lists, by subscription number, the ids in failed.
+	failedIDs map[string][]string
 }
+
+// maxUnknown bounds the ids of notifications for unknown subscriptions
+// the portal remembers: anyone may post such callouts.
+const maxUnknown = 10000
 
 func newNotificationLog() *notificationLog {
-	return &notificationLog{seen: map[string]bool{}, failed: map[string]int{}}
+	return &notificationLog{unknown: map[string]bool{}, failed: map[string]int{}, failedIDs: map[string][]string{}}
 }
 
-// fail counts one more delivery of id against a budget of limit scripted
-// failures; it returns the failure's number, or 0 once the budget is spent.
-func (l *notificationLog) fail(id string, limit int) int {
+// fail counts one more delivery of id (for the subscription number)
+// against a budget of limit scripted failures; it returns the failure's
+// number, or 0 once the budget is spent.
+func (l *notificationLog) fail(number, id string, limit int) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.failed[id] >= limit {
 		return 0
 	}
+	if _, ok := l.failed[id]; !ok {
+		l.failedIDs[number] = append(l.failedIDs[number], id)
+	}
 	l.failed[id]++
 	return l.failed[id]
 }
 
-// first marks id as seen and reports whether it was new.
-func (l *notificationLog) first(id string) bool {
+// firstUnknown marks id, a notification for no subscription the portal
+// knows, as seen and reports whether it was new.
+func (l *notificationLog) firstUnknown(id string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.seen[id] {
+	if l.unknown[id] {
 		return false
 	}
-	l.seen[id] = true
+	l.unknown[id] = true
+	l.order = append(l.order, id)
+	if len(l.order) > 2*maxUnknown {
+		for _, old := range l.order[:maxUnknown] {
+			delete(l.unknown, old)
+		}
+		l.order = append(l.order[:0:0], l.order[maxUnknown:]...)
+	}
 	return true
+}
+
+// forget drops the failure counts of the subscription numbers.
+func (l *notificationLog) forget(numbers []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, n := range numbers {
+		for _, id := range l.failedIDs[n] {
+			delete(l.failed, id)
+		}
+		delete(l.failedIDs, n)
+	}
 }
 
 func (l *notificationLog) reset() {
 	l.mu.Lock()
-	l.seen = map[string]bool{}
-	l.failed = map[string]int{}
+	l.unknown, l.order = map[string]bool{}, nil
+	l.failed, l.failedIDs = map[string]int{}, map[string][]string{}
 	l.mu.Unlock()
 }
 
@@ -84,11 +121,12 @@ func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
 	key, known := p.subscriptions.KeyOf(n.SubscriptionNumber)
 	now := p.clock.Now()
 	if known {
-		if err := p.scriptedCalloutFailure(key, id); err != nil {
+		if err := p.scriptedCalloutFailure(key, n.SubscriptionNumber, id); err != nil {
 			return err
 		}
 	}
-	if !p.received.first(id) {
+	first := known && p.subscriptions.FirstNotification(key, id) || !known && p.received.firstUnknown(id)
+	if !first {
 		if known {
 			p.subscriptions.Note(key, subscription.KindCallout, now, "duplicate notification "+id+" acknowledged, not processed")
 		}
@@ -117,7 +155,7 @@ func (p *Portal) receiveCallout(w http.ResponseWriter, r *http.Request) error {
 // scriptedCalloutFailure answers 500 to the first failTimes authenticated
 // deliveries of a notification when a script asks for it, so Zuora's
 // retries (docs/gitlab.md §6) can be watched doing their job.
-func (p *Portal) scriptedCalloutFailure(key subscription.Key, notificationID string) error {
+func (p *Portal) scriptedCalloutFailure(key subscription.Key, number, notificationID string) error {
 	sub, err := p.subscriptions.Get(key)
 	if err != nil {
 		return nil
@@ -126,7 +164,7 @@ func (p *Portal) scriptedCalloutFailure(key subscription.Key, notificationID str
 	if !plan.CalloutFailTimes.Set() {
 		return nil
 	}
-	n := p.received.fail(notificationID, plan.CalloutFailTimes.Value)
+	n := p.received.fail(number, notificationID, plan.CalloutFailTimes.Value)
 	if n == 0 {
 		return nil
 	}

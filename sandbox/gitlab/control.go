@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/license"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/spec"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/subscription"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/zuora"
@@ -85,14 +84,11 @@ func (p *Portal) listOutbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	number := q.Get("subscriptionNumber")
-	out := []license.Message{}
-	for _, m := range p.outbox.Messages() {
-		if number == "" || m.SubscriptionNumber == number {
-			out = append(out, m)
-		}
+	page, err := p.outbox.List(q.Get("subscriptionNumber"), pg)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, listing.Of(r, "messages", out, pg))
+	writeJSON(w, http.StatusOK, listing.Paged(r, "messages", page.Messages, page.Total, pg, page.Next))
 	return nil
 }
 

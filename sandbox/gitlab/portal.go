@@ -23,6 +23,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab/zuora"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/oauth"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/openapi"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/retention"
 )
 
 // Portal is the fake Customers Portal with its back office.
@@ -55,6 +56,10 @@ type options struct {
 	client      *http.Client
 	wallClock   func() time.Time
 	tokenPrefix string
+	// retention bounds the final orders kept; observeEviction is told
+	// what it evicted.
+	retention       retention.Policy
+	observeEviction retention.Observer
 }
 
 // WithLogger sets the logger (default: discard).
@@ -80,6 +85,12 @@ func WithWallClock(now func() time.Time) Option { return func(o *options) { o.wa
 // the one that issued it.
 func WithTokenPrefix(prefix string) Option { return func(o *options) { o.tokenPrefix = prefix } }
 
+// WithRetention bounds the final orders the portal keeps (the sandbox's
+// retention setting) and tells observe of every eviction.
+func WithRetention(p retention.Policy, observe retention.Observer) Option {
+	return func(o *options) { o.retention, o.observeEviction = p, observe }
+}
+
 // specValidator is the validator of the portal's OpenAPI document, built
 // once per process: it depends on the embedded document alone and is safe
 // for concurrent use, and building it costs about 10 ms and a megabyte,
@@ -103,14 +114,13 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 	}
 	p := &Portal{
 		settings: s, fixtures: fx, clock: clk, log: o.log, validator: specValidator(),
-		partners:      map[string]fixtures.Partner{},
-		products:      map[string]fixtures.Product{},
-		tokens:        oauth.NewStore(tokenClock(s, clk, o.wallClock), s.TokenLifetime, oauth.WithPrefix(o.tokenPrefix)),
-		subscriptions: subscription.NewStore(),
-		zuora:         zuora.New(),
-		received:      newNotificationLog(),
-		salesforce:    salesforce.New(),
-		outbox:        license.NewOutbox(s.License.SMTPAddr),
+		partners:   map[string]fixtures.Partner{},
+		products:   map[string]fixtures.Product{},
+		tokens:     oauth.NewStore(tokenClock(s, clk, o.wallClock), s.TokenLifetime, oauth.WithPrefix(o.tokenPrefix)),
+		zuora:      zuora.New(),
+		received:   newNotificationLog(),
+		salesforce: salesforce.New(),
+		outbox:     license.NewOutbox(s.License.SMTPAddr, s.License.MaxMessages),
 	}
 	clients := make([]oauth.Client, 0, len(fx.Partners))
 	for _, partner := range fx.Partners {
@@ -133,7 +143,13 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 		Username:      s.Zuora.CalloutUsername,
 		Password:      s.Zuora.CalloutPassword,
 		Timeout:       s.Zuora.CalloutTimeout,
+		Keep:          s.Zuora.MaxDeliveries,
 	}, p.noteDelivery)
+	p.subscriptions = subscription.NewBoundedStore(subscription.StoreOptions{
+		Retention: o.retention, Now: clk.Now, Observe: o.observeEviction,
+		Moving:  p.callouts.Busy,
+		Evicted: p.forget,
+	})
 	return p, nil
 }
 
@@ -149,6 +165,19 @@ func (p *Portal) Reset() {
 	p.received.reset()
 	p.salesforce.Reset()
 	p.outbox.Reset()
+}
+
+// forget drops what the portal kept beside orders that retention
+// evicted: the callouts they received (the outbox and the callout log
+// are bounded on their own).
+func (p *Portal) forget(gone []subscription.Evicted) {
+	numbers := make([]string, 0, len(gone))
+	for _, g := range gone {
+		if g.Number != "" {
+			numbers = append(numbers, g.Number)
+		}
+	}
+	p.received.forget(numbers)
 }
 
 // knownPartner reports whether a partner id exists in the fixtures.

@@ -57,6 +57,7 @@ type ZuoraSettings struct {
 	CalloutTimeout       time.Duration `yaml:"callout_timeout" usage:"real-time limit on one callout HTTP request"`
 	CalloutMode          string        `yaml:"callout_mode" usage:"auto (Zuora sends callouts by itself) or manual (every callout waits until fired through POST /_sandbox/gitlab/callouts/{id}/fire)"`
 	Timeout              time.Duration `yaml:"timeout" usage:"how long the portal waits for Zuora to create a subscription before failing the order (only a scripted Zuora timeout takes this long)"`
+	MaxDeliveries        int           `yaml:"max_deliveries" usage:"most callout deliveries GET /_sandbox/gitlab/callouts keeps, the newest (each order's timeline keeps its own)"`
 }
 
 // SalesforceSettings shape the fake Salesforce.
@@ -73,6 +74,9 @@ type ProvisioningSettings struct {
 type LicenseSettings struct {
 	From     string `yaml:"from" usage:"sender of license emails"`
 	SMTPAddr string `yaml:"smtp_addr" usage:"host:port of an SMTP server to hand license emails to as well (empty: outbox only)"`
+	// MaxMessages bounds the outbox as journal.max_entries bounds the
+	// journal: a long-lived sandbox sends an email per order for weeks.
+	MaxMessages int `yaml:"max_messages" usage:"most license emails GET /_sandbox/gitlab/outbox keeps, the newest (each order keeps its activation code and a note of its email)"`
 }
 
 // DefaultSettings are the settings the sandbox starts with.
@@ -94,9 +98,10 @@ func DefaultSettings() Settings {
 			CalloutPassword:      "zuora-callout-secret",
 			CalloutTimeout:       10 * time.Second,
 			CalloutMode:          "auto",
+			MaxDeliveries:        10000,
 			Timeout:              60 * time.Second,
 		},
-		License: LicenseSettings{From: "GitLab <noreply@gitlab.example>"},
+		License: LicenseSettings{From: "GitLab <noreply@gitlab.example>", MaxMessages: 10000},
 	}
 }
 
@@ -145,6 +150,12 @@ func (s Settings) Validate() error {
 	}
 	if s.Zuora.CalloutAttempts < 1 || s.Zuora.CalloutAttempts > 5 {
 		errs = append(errs, errors.New("gitlab.zuora.callout_attempts: must be 1 to 5 (Zuora's limit)"))
+	}
+	if s.License.MaxMessages < 1 || s.License.MaxMessages > 1000000 {
+		errs = append(errs, errors.New("gitlab.license.max_messages: must be 1 to 1000000"))
+	}
+	if s.Zuora.MaxDeliveries < 1 || s.Zuora.MaxDeliveries > 1000000 {
+		errs = append(errs, errors.New("gitlab.zuora.max_deliveries: must be 1 to 1000000"))
 	}
 	if s.Zuora.CalloutTimeout <= 0 {
 		errs = append(errs, errors.New("gitlab.zuora.callout_timeout: must be positive"))

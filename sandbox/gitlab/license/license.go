@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/smtp"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -85,42 +84,6 @@ func Compose(g Grant, code, from string) Message {
 	}
 }
 
-// Outbox keeps sent messages and forwards them to SMTP when configured.
-type Outbox struct {
-	smtpAddr string
-	timeout  time.Duration
-
-	// mu guards messages and seq.
-	mu       sync.Mutex
-	messages []Message
-	seq      int
-}
-
-// NewOutbox returns an outbox; smtpAddr may be empty.
-func NewOutbox(smtpAddr string) *Outbox {
-	return &Outbox{smtpAddr: smtpAddr, timeout: 10 * time.Second}
-}
-
-// Send records m and, if an SMTP server is configured, hands it over. A
-// failed hand-over is recorded on the message; it does not undo the send,
-// as a bounce does not undo a real portal's provisioning.
-func (o *Outbox) Send(ctx context.Context, m Message) Message {
-	m.SMTP = "disabled"
-	if o.smtpAddr != "" {
-		if err := o.deliver(ctx, m); err != nil {
-			m.SMTP = "failed: " + err.Error()
-		} else {
-			m.SMTP = "sent"
-		}
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.seq++
-	m.ID = fmt.Sprintf("msg-%06d", o.seq)
-	o.messages = append(o.messages, m)
-	return m
-}
-
 func (o *Outbox) deliver(ctx context.Context, m Message) error {
 	dialer := net.Dialer{Timeout: o.timeout}
 	conn, err := dialer.DialContext(ctx, "tcp", o.smtpAddr)
@@ -161,18 +124,4 @@ func address(from string) string {
 		return strings.TrimSuffix(from[i+1:], ">")
 	}
 	return from
-}
-
-// Messages lists the outbox, oldest first.
-func (o *Outbox) Messages() []Message {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]Message(nil), o.messages...)
-}
-
-// Reset empties the outbox.
-func (o *Outbox) Reset() {
-	o.mu.Lock()
-	o.messages, o.seq = nil, 0
-	o.mu.Unlock()
 }

@@ -81,7 +81,7 @@ func grant() license.Grant {
 
 func TestOutboxHandsMailToSMTPWhenConfigured(t *testing.T) {
 	smtp := startSMTP(t, false)
-	box := license.NewOutbox(smtp.ln.Addr().String())
+	box := license.NewOutbox(smtp.ln.Addr().String(), 100)
 	code := license.NewActivationCode()
 	m := box.Send(context.Background(), license.Compose(grant(), code, "GitLab <noreply@gitlab.example>"))
 	<-smtp.done
@@ -103,7 +103,7 @@ func TestOutboxHandsMailToSMTPWhenConfigured(t *testing.T) {
 
 func TestBouncesAreRecordedNotLost(t *testing.T) {
 	smtp := startSMTP(t, true)
-	box := license.NewOutbox(smtp.ln.Addr().String())
+	box := license.NewOutbox(smtp.ln.Addr().String(), 100)
 	m := box.Send(context.Background(), license.Compose(grant(), "CODE", "noreply@gitlab.example"))
 	if !strings.HasPrefix(m.SMTP, "failed: 550") {
 		t.Errorf("SMTP = %q", m.SMTP)
@@ -114,7 +114,7 @@ func TestBouncesAreRecordedNotLost(t *testing.T) {
 }
 
 func TestWithoutSMTPTheOutboxAlone(t *testing.T) {
-	box := license.NewOutbox("")
+	box := license.NewOutbox("", 100)
 	if m := box.Send(context.Background(), license.Compose(grant(), "CODE", "x@y.z")); m.SMTP != "disabled" {
 		t.Errorf("SMTP = %q", m.SMTP)
 	}

@@ -14,6 +14,8 @@ type frozenRecord struct {
 	Fingerprint []byte `json:"f"`
 	ReplyStatus int    `json:"rs"`
 	ReplyBody   string `json:"rb"`
+	// Notifications are Sub.notifications, which Sub's JSON leaves out.
+	Notifications []string `json:"n,omitempty"`
 }
 
 func (f frozenRecord) reply() *Reply {
@@ -65,10 +67,14 @@ func typicalFailed() frozenRecord {
 	return f
 }
 
-func freeze(f frozenRecord) ([]byte, error) { return codec.Freeze(f) }
+func freeze(f frozenRecord) ([]byte, error) {
+	f.Notifications = f.Sub.notifications
+	return codec.Freeze(f)
+}
 
 func thaw(b []byte) (frozenRecord, error) {
 	var f frozenRecord
 	err := codec.Thaw(b, &f)
+	f.Sub.notifications = f.Notifications
 	return f, err
 }

@@ -43,7 +43,7 @@ func (s *Store) sweepLocked() []Evicted {
 // as a tombstone (so the order stays searchable by seq) until compaction.
 func (s *Store) removeLocked(r *record) {
 	delete(s.records, r.key)
-	if r.number != "" && s.byNumber[r.number] == r.key {
+	if r.number != "" && s.byNumber[r.number] == r {
 		delete(s.byNumber, r.number)
 	}
 	r.removed, r.sub, r.frozen, r.reply = true, nil, nil, nil

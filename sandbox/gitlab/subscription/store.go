@@ -3,6 +3,7 @@ package subscription
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ type Store struct {
 	// mu guards every field below.
 	mu       sync.Mutex
 	records  map[Key]*record
-	byNumber map[string]Key
+	byNumber map[string]*record
 	// order is every record in the order it was claimed; evicted ones
 	// stay as tombstones (removed) until compaction (gaps counts them).
 	order []*record
@@ -103,7 +104,7 @@ func NewBoundedStore(opts StoreOptions) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store{opts: opts, records: map[Key]*record{}, byNumber: map[string]Key{}, final: retention.NewQueue[*record](opts.Retention)}
+	return &Store{opts: opts, records: map[Key]*record{}, byNumber: map[string]*record{}, final: retention.NewQueue[*record](opts.Retention)}
 }
 
 // Claim reserves sub.Key for a new order whose body hashes to fingerprint.
@@ -186,8 +187,11 @@ func (s *Store) Get(key Key) (Subscription, error) {
 func (s *Store) KeyOf(number string) (Key, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k, ok := s.byNumber[number]
-	return k, ok
+	r, ok := s.byNumber[number]
+	if !ok {
+		return Key{}, false
+	}
+	return r.key, true
 }
 
 // Update applies change to the subscription under the store's lock and
@@ -226,7 +230,7 @@ func (s *Store) apply(key Key, change func(*Subscription) error) (Subscription, 
 		return Subscription{}, nil, err
 	}
 	if r.sub.Number != "" {
-		s.byNumber[r.sub.Number] = key
+		s.byNumber[r.sub.Number] = r
 		r.number = r.sub.Number
 	}
 	out := r.sub.clone()
@@ -300,6 +304,27 @@ func (sub *Subscription) MoveTo(to Status, at time.Time, detail string) error {
 	return nil
 }
 
+// FirstNotification notes that the Zuora notification id reached the
+// subscription and reports whether it is the first time: a retried or
+// copied callout is acknowledged but not processed twice. The ids are
+// part of the subscription's record (frozen with it, evicted with it),
+// not a set of their own that would grow without end.
+func (s *Store) FirstNotification(key Key, id string) bool {
+	first := false
+	_ = s.Apply(key, func(sub *Subscription) error {
+		if slices.Contains(sub.notifications, id) {
+			return errSeen
+		}
+		sub.notifications = append(sub.notifications, id)
+		first = true
+		return nil
+	})
+	return first
+}
+
+// errSeen leaves a subscription unchanged when a notification repeats.
+var errSeen = errors.New("notification seen before")
+
 // Len is how many subscriptions the store holds.
 func (s *Store) Len() int {
 	s.mu.Lock()
@@ -319,7 +344,7 @@ func (s *Store) Reset() {
 		}
 	}
 	s.records = map[Key]*record{}
-	s.byNumber = map[string]Key{}
+	s.byNumber = map[string]*record{}
 	s.order, s.gaps = nil, 0
 	s.final.Reset()
 }

@@ -64,6 +64,9 @@ type Subscription struct {
 	CreatedAt      time.Time          `json:"createdAt"`
 	UpdatedAt      time.Time          `json:"updatedAt"`
 	Timeline       []Event            `json:"timeline"`
+	// notifications are the Zuora-Notification-Ids processed for it
+	// (FirstNotification); frozen with it, never shown.
+	notifications []string
 }
 
 // ZuoraRefs are the Zuora objects made for the order.
@@ -106,5 +109,6 @@ func (s Subscription) clone() Subscription {
 	s.Order.OrderLines = append([]OrderLine(nil), s.Order.OrderLines...)
 	s.Salesforce = append([]SalesforceObject(nil), s.Salesforce...)
 	s.Timeline = append([]Event(nil), s.Timeline...)
+	s.notifications = append([]string(nil), s.notifications...)
 	return s
 }

@@ -86,6 +86,8 @@ type CalloutPolicy struct {
 	Username   string
 	Password   string
 	Timeout    time.Duration
+	// Keep is how many deliveries Deliveries keeps, the newest.
+	Keep int
 }
 
 // Dispatcher schedules and delivers callouts on the sandbox clock, with
@@ -127,6 +129,7 @@ func NewDispatcher(clk *clock.Clock, client *http.Client, policy CalloutPolicy, 
 		// The portal files the journal record under the inbound
 		// Zuora-Request-Id.
 		Journal: func(requestID string) string { return "/_sandbox/journal?correlationId=" + url.QueryEscape(requestID) },
+		Keep:    policy.Keep,
 	}
 	if observe != nil {
 		cfg.Observe = func(d outbound.Delivery) { observe(delivery(d)) }
@@ -171,6 +174,13 @@ func (d *Dispatcher) Deliveries() []Delivery {
 	}
 	return out
 }
+
+// Busy reports whether a callout for the subscription number is still
+// to be delivered, retried, copied, fired or dropped.
+func (d *Dispatcher) Busy(number string) bool { return d.out.Busy(number) }
+
+// Dropped is how many deliveries were recorded but are no longer kept.
+func (d *Dispatcher) Dropped() uint64 { return d.out.Dropped() }
 
 // Reset forgets past deliveries and held notifications. Pending attempts
 // live on the clock, which the sandbox clears separately.
