@@ -49,6 +49,11 @@ type Config struct {
 	// ShutdownGrace is how long a requested shutdown (SIGTERM, Ctrl-C)
 	// waits for requests in flight before closing their connections; the
 	// exit is clean either way.
+	// WriteTimeout bounds how long one request may take to be answered
+	// and written, so that a client that never reads a large answer does
+	// not hold its memory for ever; it must outlast the longest hang a
+	// fault rule may make.
+	WriteTimeout  time.Duration `yaml:"write_timeout" usage:"longest time from the end of a request's headers to the end of its answer; a client still not done reading is disconnected (must exceed fault_max_hang)"`
 	ShutdownGrace time.Duration `yaml:"shutdown_grace" usage:"on SIGTERM or Ctrl-C, how long requests in flight may finish before their connections are closed (the exit status is 0 either way; 0s: close at once)"`
 	// UnknownEnv says what a SANDBOX_* variable that names no setting
 	// does: a warning by default, because orchestrators define such
@@ -79,6 +84,7 @@ func DefaultConfig() Config {
 		GitLab:       gitlab.DefaultSettings(),
 		Microsoft:    microsoft.DefaultSettings(),
 		FaultMaxHang: fault.DefaultMaxHang,
+		WriteTimeout: 5 * time.Minute,
 		Journal:      journal.DefaultSettings(),
 		Sessions:     DefaultSessionSettings(),
 		// Docker's stop waits 10s before SIGKILL: 5s of grace leaves time
@@ -139,6 +145,9 @@ func (c Config) Validate() error {
 	}
 	if c.FaultMaxHang <= 0 || c.FaultMaxHang > time.Hour {
 		errs = append(errs, errors.New("fault_max_hang: must be more than 0s and at most 1h"))
+	}
+	if c.WriteTimeout <= c.FaultMaxHang || c.WriteTimeout > 2*time.Hour {
+		errs = append(errs, fmt.Errorf("write_timeout: must be longer than fault_max_hang (%s) and at most 2h", c.FaultMaxHang))
 	}
 	if c.ShutdownGrace < 0 || c.ShutdownGrace > time.Hour {
 		errs = append(errs, errors.New("shutdown_grace: must be between 0s and 1h"))

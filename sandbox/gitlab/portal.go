@@ -114,9 +114,10 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 	}
 	p := &Portal{
 		settings: s, fixtures: fx, clock: clk, log: o.log, validator: specValidator(),
-		partners:   map[string]fixtures.Partner{},
-		products:   map[string]fixtures.Product{},
-		tokens:     oauth.NewStore(tokenClock(s, clk, o.wallClock), s.TokenLifetime, oauth.WithPrefix(o.tokenPrefix)),
+		partners: map[string]fixtures.Partner{},
+		products: map[string]fixtures.Product{},
+		tokens: oauth.NewStore(tokenClock(s, clk, o.wallClock), s.TokenLifetime, oauth.WithPrefix(o.tokenPrefix),
+			oauth.WithBounds(s.TokenKeepExpired, s.MaxTokens)),
 		zuora:      zuora.New(),
 		received:   newNotificationLog(),
 		salesforce: salesforce.New(),

@@ -16,6 +16,10 @@ type Settings struct {
 	TokenProfile string `yaml:"token_profile" usage:"token endpoint dialect: doorkeeper (what the portal runs) or strict (RFC 6749 to the letter)"`
 	// TokenLifetime is expires_in of new tokens, on the clock TokenClock names.
 	TokenLifetime time.Duration `yaml:"token_lifetime" usage:"lifetime of access tokens, on the clock gitlab.token_clock names"`
+	// TokenKeepExpired and MaxTokens bound the token store (Doorkeeper
+	// keeps its rows for ever; a sandbox that runs for weeks cannot).
+	TokenKeepExpired time.Duration `yaml:"token_keep_expired" usage:"how long an expired or revoked token stays known (a client sending it is told it expired) before it is forgotten and answered as unknown, on the token clock"`
+	MaxTokens        int           `yaml:"max_tokens" usage:"most tokens kept, live or not; past it the oldest is forgotten (a client fetching a token per call cannot grow the sandbox without end)"`
 	// TokenClock is the clock token lifetimes run on. A stock OAuth client
 	// (golang.org/x/oauth2 and most others) decides by the wall clock when
 	// to fetch a new token, so after a clock advance past the lifetime it
@@ -82,13 +86,15 @@ type LicenseSettings struct {
 // DefaultSettings are the settings the sandbox starts with.
 func DefaultSettings() Settings {
 	return Settings{
-		TokenProfile:  ProfileDoorkeeper,
-		TokenLifetime: 7200 * time.Second,
-		TokenClock:    TokenClockSandbox,
-		StatusScopes:  "any",
-		Duplicates:    "replay",
-		MaxBodyBytes:  1 << 20,
-		MagicValues:   true,
+		TokenProfile:     ProfileDoorkeeper,
+		TokenLifetime:    7200 * time.Second,
+		TokenKeepExpired: time.Hour,
+		MaxTokens:        100000,
+		TokenClock:       TokenClockSandbox,
+		StatusScopes:     "any",
+		Duplicates:       "replay",
+		MaxBodyBytes:     1 << 20,
+		MagicValues:      true,
 		Zuora: ZuoraSettings{
 			CalloutDelay:         2 * time.Second,
 			CalloutAttempts:      3,
@@ -141,6 +147,10 @@ func (s Settings) Validate() error {
 	oneOf("zuora.callout_mode", s.Zuora.CalloutMode, "auto", "manual")
 	if s.Zuora.Timeout <= 0 {
 		errs = append(errs, errors.New("gitlab.zuora.timeout: must be positive"))
+	}
+	nonNegative("token_keep_expired", s.TokenKeepExpired)
+	if s.MaxTokens < 100 || s.MaxTokens > 10000000 {
+		errs = append(errs, errors.New("gitlab.max_tokens: must be 100 to 10000000"))
 	}
 	if s.TokenLifetime < time.Second {
 		errs = append(errs, errors.New("gitlab.token_lifetime: must be at least 1s"))

@@ -22,11 +22,20 @@ type Store struct {
 	now      func() time.Time
 	lifetime time.Duration
 	prefix   string
+	// keepExpired is how long a token stays known after it expired, so
+	// that a client still sending it is told it expired and its requests
+	// are still attributed to it; max bounds the tokens kept at all.
+	keepExpired time.Duration
+	max         int
 
-	// mu guards tokens and order.
+	// mu guards every field below.
 	mu     sync.RWMutex
 	tokens map[string]tokenEntry
-	order  []string // token values, oldest first
+	// order[head:] are the token values kept, oldest first; dropped
+	// counts those forgotten.
+	order   []string
+	head    int
+	dropped uint64
 }
 
 type tokenEntry struct {
@@ -57,9 +66,17 @@ type StoreOption func(*Store)
 // workspace that issued it reads the workspace from the prefix.
 func WithPrefix(prefix string) StoreOption { return func(s *Store) { s.prefix = prefix } }
 
+// WithBounds forgets a token keepExpired after it expired (revoked ones
+// too), and the oldest tokens, live or not, past max: without them a
+// client that fetches a token per call grows the store without end.
+// A forgotten token is unknown, as one never issued is.
+func WithBounds(keepExpired time.Duration, max int) StoreOption {
+	return func(s *Store) { s.keepExpired, s.max = keepExpired, max }
+}
+
 // NewStore returns a store whose tokens live for lifetime on the clock now.
 func NewStore(now func() time.Time, lifetime time.Duration, opts ...StoreOption) *Store {
-	s := &Store{now: now, lifetime: lifetime, tokens: map[string]tokenEntry{}}
+	s := &Store{now: now, lifetime: lifetime, tokens: map[string]tokenEntry{}, keepExpired: -1}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -88,8 +105,48 @@ func (s *Store) Issue(client Client, scopes []string) Token {
 	s.mu.Lock()
 	s.tokens[t.Value] = tokenEntry{Token: t}
 	s.order = append(s.order, t.Value)
+	s.forgetLocked(now)
 	s.mu.Unlock()
 	return t
+}
+
+// forgetLocked drops, oldest first, the tokens past keepExpired since
+// they expired and those past max. Tokens expire in the order they were
+// issued (one lifetime for all), so the oldest is always the first to go.
+func (s *Store) forgetLocked(now time.Time) {
+	for s.head < len(s.order) {
+		v := s.order[s.head]
+		e := s.tokens[v]
+		over := s.max > 0 && len(s.order)-s.head > s.max
+		stale := s.keepExpired >= 0 && !now.Before(e.ExpiresAt.Add(s.keepExpired))
+		if !over && !stale {
+			break
+		}
+		delete(s.tokens, v)
+		s.order[s.head] = ""
+		s.head++
+		s.dropped++
+	}
+	if s.head > 0 && s.head >= len(s.order)/2 {
+		n := copy(s.order, s.order[s.head:])
+		clear(s.order[n:])
+		s.order, s.head = s.order[:n], 0
+	}
+}
+
+// Len is how many tokens the store keeps; Dropped how many it forgot.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.order) - s.head
+}
+
+// Dropped is how many tokens the store forgot (expired long enough, or
+// past its bound) since the last reset.
+func (s *Store) Dropped() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.dropped
 }
 
 // Lookup returns the live token with that value.
@@ -127,7 +184,7 @@ func (s *Store) RevokeClient(clientID string) []Token {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Token
-	for _, v := range s.order {
+	for _, v := range s.order[s.head:] {
 		e := s.tokens[v]
 		if e.ClientID == clientID && !e.revoked {
 			e.revoked = true
@@ -143,8 +200,8 @@ func (s *Store) List() []TokenState {
 	now := s.now()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]TokenState, 0, len(s.order))
-	for _, v := range s.order {
+	out := make([]TokenState, 0, len(s.order)-s.head)
+	for _, v := range s.order[s.head:] {
 		e := s.tokens[v]
 		st := TokenState{Token: e.Token, State: StateActive}
 		st.Scopes = slices.Clone(e.Scopes)
@@ -163,7 +220,7 @@ func (s *Store) List() []TokenState {
 func (s *Store) Reset() {
 	s.mu.Lock()
 	s.tokens = map[string]tokenEntry{}
-	s.order = nil
+	s.order, s.head, s.dropped = nil, 0, 0
 	s.mu.Unlock()
 }
 
