@@ -53,7 +53,7 @@ type Config struct {
 	// and written, so that a client that never reads a large answer does
 	// not hold its memory for ever; it must outlast the longest hang a
 	// fault rule may make.
-	WriteTimeout  time.Duration `yaml:"write_timeout" usage:"longest time from the end of a request's headers to the end of its answer; a client still not done reading is disconnected (must exceed fault_max_hang)"`
+	WriteTimeout  time.Duration `yaml:"write_timeout" usage:"longest time from the end of a request's headers to the end of its answer; a client still not done reading is disconnected (0: fault_max_hang plus a minute; else more than fault_max_hang)"`
 	ShutdownGrace time.Duration `yaml:"shutdown_grace" usage:"on SIGTERM or Ctrl-C, how long requests in flight may finish before their connections are closed (the exit status is 0 either way; 0s: close at once)"`
 	// UnknownEnv says what a SANDBOX_* variable that names no setting
 	// does: a warning by default, because orchestrators define such
@@ -84,7 +84,6 @@ func DefaultConfig() Config {
 		GitLab:       gitlab.DefaultSettings(),
 		Microsoft:    microsoft.DefaultSettings(),
 		FaultMaxHang: fault.DefaultMaxHang,
-		WriteTimeout: 5 * time.Minute,
 		Journal:      journal.DefaultSettings(),
 		Sessions:     DefaultSessionSettings(),
 		// Docker's stop waits 10s before SIGKILL: 5s of grace leaves time
@@ -92,6 +91,15 @@ func DefaultConfig() Config {
 		ShutdownGrace: 5 * time.Second,
 		UnknownEnv:    UnknownEnvWarn,
 	}
+}
+
+// AnswerTimeout is the write_timeout in force: the setting, or a minute
+// past the longest hang a fault may make.
+func (c Config) AnswerTimeout() time.Duration {
+	if c.WriteTimeout != 0 {
+		return c.WriteTimeout
+	}
+	return c.FaultMaxHang + time.Minute
 }
 
 // Validate reports every problem in the configuration at once.
@@ -146,7 +154,7 @@ func (c Config) Validate() error {
 	if c.FaultMaxHang <= 0 || c.FaultMaxHang > time.Hour {
 		errs = append(errs, errors.New("fault_max_hang: must be more than 0s and at most 1h"))
 	}
-	if c.WriteTimeout <= c.FaultMaxHang || c.WriteTimeout > 2*time.Hour {
+	if c.WriteTimeout != 0 && (c.WriteTimeout <= c.FaultMaxHang || c.WriteTimeout > 2*time.Hour) {
 		errs = append(errs, fmt.Errorf("write_timeout: must be longer than fault_max_hang (%s) and at most 2h", c.FaultMaxHang))
 	}
 	if c.ShutdownGrace < 0 || c.ShutdownGrace > time.Hour {
