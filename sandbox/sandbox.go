@@ -18,6 +18,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/metrics"
 )
 
 // Sandbox is a running set of fake services.
@@ -41,6 +42,10 @@ type Sandbox struct {
 	fixtures fixtures.Fixtures
 	opts     options
 	sessions *sessionStore
+	// metrics are the sandbox's own, or for a session's sandbox its
+	// opener's (ownsMetrics false); see metrics.go.
+	metrics     *metrics.Metrics
+	ownsMetrics bool
 }
 
 // Option configures a Sandbox.
@@ -64,6 +69,8 @@ type options struct {
 	// root (routed by tenant), so its webhooks' iss matches the
 	// discovery document the publisher reads there.
 	authority string
+	// metrics are the opener's, for a session's sandbox.
+	metrics *metrics.Metrics
 }
 
 // withAuthority sets where the Microsoft token service is reached.
@@ -125,12 +132,13 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 		}
 		s.markets = append(s.markets, m)
 	}
+	s.setUpMetrics(o)
 	if err := s.buildFaults(); err != nil {
 		return nil, err
 	}
 	s.journal = journal.NewStore(cfg.Journal, journal.WithObserver(o.observe))
 	s.router = s.routes()
-	s.handler = s.routeSessions(s.middleware(dispatch(s.router)))
+	s.handler = s.routeSessions(s.measure(s.middleware(dispatch(s.router))))
 	return s, nil
 }
 
@@ -142,7 +150,7 @@ func (s *Sandbox) buildFaults() error {
 		return err
 	}
 	s.faults = store
-	s.inject = fault.NewInjector(store, s.faultAPI, fault.WithMaxHang(s.cfg.FaultMaxHang), fault.WithInternal(s.internal),
+	s.inject = fault.NewInjector(store, s.faultAPI, fault.WithMaxHang(s.cfg.FaultMaxHang), fault.WithInternal(s.internal), fault.WithFired(s.metrics.FaultFired),
 		fault.WithOnFire(func(w http.ResponseWriter, _ *http.Request, rule, effect string) { journal.Annotate(w, rule, effect) }))
 	s.log.Info("fault injection", "seed", store.Seed(), "rules", len(s.cfg.Faults))
 	return nil

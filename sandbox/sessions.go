@@ -57,6 +57,7 @@ func (st *sessionStore) add(sess *session) error {
 		st.byTenant[sess.world.tenant] = sess
 	}
 	st.count.Store(int32(len(st.byID)))
+	sess.box.joinMetrics()
 	if st.ctx != nil {
 		sess.run(st.ctx)
 	}
@@ -112,6 +113,7 @@ func (st *sessionStore) remove(id string) bool {
 	st.mu.Unlock()
 	if ok {
 		sess.end()
+		sess.box.leaveMetrics()
 	}
 	return ok
 }

@@ -66,6 +66,13 @@ func NewStore(now func() time.Time, lifetime time.Duration, opts ...StoreOption)
 	return s
 }
 
+// Len counts the tokens held, expired and revoked ones included.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.tokens)
+}
+
 // Lifetime is how long a new token lives.
 func (s *Store) Lifetime() time.Duration { return s.lifetime }
 

@@ -37,7 +37,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
@@ -66,6 +68,9 @@ const (
 	// OutcomeDropped: the message will never be sent.
 	OutcomeDropped = "dropped"
 )
+
+// Outcomes lists every outcome a Delivery records.
+var Outcomes = []string{OutcomeChallenged, OutcomeDelivered, OutcomeRetrying, OutcomeAbandoned, OutcomeRejected, OutcomeHeld, OutcomeDropped}
 
 // ErrStop, wrapped in the error Config.Answered returns, ends a delivery
 // without success and without retries (OutcomeRejected).
@@ -199,6 +204,11 @@ func OnlyOK(status int) bool { return status == http.StatusOK }
 type Dispatcher struct {
 	cfg Config
 
+	// counts are the deliveries recorded by outcome, in the order of
+	// Outcomes, since the dispatcher was built: Reset keeps them, so a
+	// metric read from them never goes down.
+	counts []atomic.Uint64
+
 	// mu guards deliveries and held.
 	mu         sync.Mutex
 	deliveries []Delivery
@@ -216,7 +226,7 @@ func New(cfg Config) *Dispatcher {
 	if cfg.NewRequestID == nil {
 		cfg.NewRequestID = RandomID
 	}
-	return &Dispatcher{cfg: cfg}
+	return &Dispatcher{cfg: cfg, counts: make([]atomic.Uint64, len(Outcomes))}
 }
 
 // RandomID is 32 random hex digits (Zuora's id format).
@@ -233,6 +243,15 @@ func (d *Dispatcher) Deliveries() []Delivery {
 	return append([]Delivery(nil), d.deliveries...)
 }
 
+// Count is how many deliveries were recorded with outcome since the
+// dispatcher was built, resets included (for the sandbox's metrics).
+func (d *Dispatcher) Count(outcome string) uint64 {
+	if i := slices.Index(Outcomes, outcome); i >= 0 {
+		return d.counts[i].Load()
+	}
+	return 0
+}
+
 // Reset forgets past deliveries and held messages. Pending attempts live
 // on the clock, which the sandbox clears in the same clock.Quiesce.
 func (d *Dispatcher) Reset() {
@@ -243,6 +262,9 @@ func (d *Dispatcher) Reset() {
 }
 
 func (d *Dispatcher) record(del Delivery) {
+	if i := slices.Index(Outcomes, del.Outcome); i >= 0 {
+		d.counts[i].Add(1)
+	}
 	d.mu.Lock()
 	d.deliveries = append(d.deliveries, del)
 	d.mu.Unlock()
