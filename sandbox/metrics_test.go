@@ -229,3 +229,18 @@ func TestMetricsRefuseInput(t *testing.T) {
 		t.Errorf("POST: %d", a.status)
 	}
 }
+
+// TestDescribeNamesTheBuildAndTheMetrics: GET /_sandbox says which build
+// answers, as `sandbox version --json` does, and where its metrics are.
+func TestDescribeNamesTheBuildAndTheMetrics(t *testing.T) {
+	srv := frozen(t)
+	a := send(t, http.MethodGet, srv.URL+"/_sandbox", "")
+	build, _ := a.body["build"].(map[string]any)
+	control, _ := a.body["control"].(map[string]any)
+	if a.status != http.StatusOK || build["version"] == "" || !strings.HasPrefix(build["goVersion"].(string), "go") || build["platform"] == "" {
+		t.Errorf("build: %d %s", a.status, a.raw)
+	}
+	if control["metrics"] != srv.URL+"/_sandbox/metrics" {
+		t.Errorf("control.metrics = %v", control["metrics"])
+	}
+}

@@ -4,6 +4,7 @@
 //
 //	sandbox [serve] [flags]      serve (the default)
 //	sandbox healthcheck [flags]  exit 0 if the sandbox at --addr is healthy
+//	sandbox version [--json]     print which build this is
 //	sandbox settings             print every setting as a Markdown table
 //	sandbox help [command]       show the help of sandbox or of a command
 //
