@@ -42,10 +42,16 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "sandbox:", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	var usage usageError
-	if errors.As(err, &usage) {
-		fmt.Fprintln(stderr, "Run 'sandbox --help' for usage.")
+	isUsage := errors.As(err, &usage)
+	var logged loggedError
+	if !errors.As(err, &logged) { // a JSON record already said it (logformat.go)
+		fmt.Fprintln(stderr, "sandbox:", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		if isUsage {
+			fmt.Fprintln(stderr, "Run 'sandbox --help' for usage.")
+		}
+	}
+	if isUsage {
 		return 2
 	}
 	return 1
