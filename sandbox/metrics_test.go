@@ -244,3 +244,39 @@ func TestDescribeNamesTheBuildAndTheMetrics(t *testing.T) {
 		t.Errorf("control.metrics = %v", control["metrics"])
 	}
 }
+
+// TestReadmeDocumentsEveryMetric: the README's metrics table has a row
+// for every family, with its type and labels, and none for a family the
+// sandbox does not expose.
+func TestReadmeDocumentsEveryMetric(t *testing.T) {
+	text := section(t, readRepoFile(t, "README.md"), "## Metrics")
+	rows := map[string]string{}
+	for line := range strings.Lines(text) {
+		if name, ok := strings.CutPrefix(line, "| `sandbox_"); ok {
+			name = "sandbox_" + name[:strings.Index(name, "`")]
+			rows[name] = line
+		}
+	}
+	for _, f := range metrics.Families() {
+		row, ok := rows[f.Name]
+		if !ok {
+			t.Errorf("no row for %s", f.Name)
+			continue
+		}
+		delete(rows, f.Name)
+		cells := strings.Split(row, "|")
+		if strings.TrimSpace(cells[2]) != f.Type {
+			t.Errorf("%s: type %q, want %s", f.Name, cells[2], f.Type)
+		}
+		var labels []string
+		for _, l := range f.Labels {
+			labels = append(labels, "`"+l+"`")
+		}
+		if strings.TrimSpace(cells[3]) != strings.Join(labels, ", ") {
+			t.Errorf("%s: labels %q, want %s", f.Name, cells[3], strings.Join(labels, ", "))
+		}
+	}
+	for name := range rows {
+		t.Errorf("the README documents %s, which the sandbox does not expose", name)
+	}
+}
