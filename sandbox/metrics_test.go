@@ -160,6 +160,9 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		{metrics.JournalEntries, nil, journal.body["total"].(float64)},
 		{metrics.JournalDropped, nil, 0},
 	})
+	if s.get(metrics.RecordsHeld, held("microsoft", "operations")...) < 1 {
+		t.Errorf("the suspension's operation is not counted")
+	}
 	if s.get(metrics.ClockJobsPending, nil...) < 1 {
 		t.Errorf("the webhook's retry is not pending")
 	}
