@@ -46,15 +46,19 @@ var (
 	_ deliverer    = (*microsoft.Marketplace)(nil)
 )
 
-// setUpMetrics makes the sandbox's metrics, or joins its opener's. It
-// runs before the faults are built, which count into them.
-func (s *Sandbox) setUpMetrics(o options) {
-	s.metrics, s.ownsMetrics = o.metrics, o.metrics == nil
-	if s.ownsMetrics {
-		b := buildinfo.Read()
-		s.metrics = metrics.New(metrics.Build{Version: b.Version, Revision: b.Revision, GoVersion: b.GoVersion}, metrics.WithProcess())
-		s.metrics.Attach(s, s.reportMetrics)
-	}
+// newMetrics makes the metrics of a sandbox that owns them, naming the
+// build.
+func newMetrics() *metrics.Metrics {
+	b := buildinfo.Read()
+	return metrics.New(metrics.Build{Version: b.Version, Revision: b.Revision, GoVersion: b.GoVersion}, metrics.WithProcess())
+}
+
+// setUpMetrics makes the records-evicted series of every kind the
+// marketplaces hold exist at 0, and attaches the sandbox that owns the
+// metrics as their source (a session's joins when it opens). It runs
+// once the marketplaces are built and before the faults, which count
+// into the metrics.
+func (s *Sandbox) setUpMetrics() {
 	for _, m := range s.markets {
 		if h, ok := m.(recordHolder); ok {
 			for kind := range h.Records() {
@@ -62,6 +66,19 @@ func (s *Sandbox) setUpMetrics(o options) {
 			}
 		}
 	}
+	if s.ownsMetrics {
+		s.metrics.Attach(s, s.reportMetrics)
+	}
+}
+
+// evictions is the hook a marketplace's stores call when retention
+// evicts records: evictions("gitlab")("orders", 3) counts three in
+// sandbox_records_evicted_total{marketplace="gitlab",kind="orders"}. The
+// catalogue passes it to a marketplace's constructor; it takes no lock
+// a scrape holds, so a store may call it under its own lock.
+func (o options) evictions(marketplace string) func(kind string, n int) {
+	m := o.metrics
+	return func(kind string, n int) { m.Evicted(marketplace, kind, n) }
 }
 
 // joinMetrics and leaveMetrics attach a session's sandbox to its

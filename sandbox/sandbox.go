@@ -69,7 +69,9 @@ type options struct {
 	// root (routed by tenant), so its webhooks' iss matches the
 	// discovery document the publisher reads there.
 	authority string
-	// metrics are the opener's, for a session's sandbox.
+	// metrics are the sandbox's, or its opener's for a session's
+	// sandbox; the marketplaces' stores count evictions into them
+	// (options.evictions).
 	metrics *metrics.Metrics
 }
 
@@ -116,8 +118,12 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	} else {
 		fx = fixtures.Default()
 	}
+	ownsMetrics := o.metrics == nil // a session's sandbox reports into its opener's (metrics.go)
+	if ownsMetrics {
+		o.metrics = newMetrics()
+	}
 	s := &Sandbox{cfg: cfg, log: o.log, clock: cfg.newClock(), caPEM: o.caPEM, fixtures: fx, opts: o,
-		sessions: newSessionStore(cfg.Sessions)}
+		sessions: newSessionStore(cfg.Sessions), metrics: o.metrics, ownsMetrics: ownsMetrics}
 	// Marketplaces are built before the recorder, which needs their
 	// secrets; their outbound requests reach it once it is there.
 	o.outbound = func(e journal.Entry) {
@@ -132,7 +138,7 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 		}
 		s.markets = append(s.markets, m)
 	}
-	s.setUpMetrics(o)
+	s.setUpMetrics()
 	if err := s.buildFaults(); err != nil {
 		return nil, err
 	}
