@@ -6,7 +6,9 @@ PKGS    := ./...
 
 # VERSION is what `sandbox version` and GET /_sandbox report (sandbox/buildinfo).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.version=$(VERSION)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.version=$(VERSION) \
+	-X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.revision=$(REVISION)
 
 CONFORMANCE_ADDR ?= 127.0.0.1:18080
 REPORTS          ?= reports

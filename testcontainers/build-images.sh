@@ -25,7 +25,7 @@ rm -rf bin/image
 mkdir -p bin/image/reports
 # The version `sandbox version` and GET /_sandbox report (sandbox/buildinfo).
 CGO_ENABLED=0 GOOS=linux GOARCH="$arch" $GO build -trimpath \
-	-ldflags="-s -w -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.version=$version" \
+	-ldflags="-s -w -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.version=$version -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.revision=$(git rev-parse HEAD 2>/dev/null)" \
 	-o bin/image/ ./cmd/sandbox ./cmd/conformance
 
 build() { # build TARGET TAG

@@ -5,12 +5,15 @@
 // binary (runtime/debug.ReadBuildInfo), and the version a release build
 // sets with
 //
-//	go build -ldflags "-X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.version=v1.2.3"
+//	go build -ldflags "-X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.version=v1.2.3
+//	  -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.revision=$(git rev-parse HEAD)"
 //
 // as testcontainers/build-images.sh and `make build` do from
-// `git describe`. The toolchain records VCS details only when it builds
-// in a checkout with -buildvcs (its default, unless GOFLAGS turns it
-// off); a version set with -X wins over the module's.
+// `git describe` and `git rev-parse`. The toolchain records VCS details
+// only when it builds in a checkout with -buildvcs (its default, unless
+// GOFLAGS turns it off) whose .git is a directory (not in a git
+// worktree, where .git is a file); a version set with -X wins over the
+// module's, a revision set with -X stands in for a missing stamp.
 package buildinfo
 
 import (
@@ -20,8 +23,8 @@ import (
 	"time"
 )
 
-// version is set at link time (-X); empty otherwise.
-var version string
+// version and revision are set at link time (-X); empty otherwise.
+var version, revision string
 
 // Info is one build's identity. Fields the build did not record are
 // empty (or zero).
@@ -44,7 +47,11 @@ type Info struct {
 // Read returns the running binary's Info (read once).
 var Read = sync.OnceValue(func() Info {
 	bi, ok := debug.ReadBuildInfo()
-	return fromBuildInfo(bi, ok, version)
+	info := fromBuildInfo(bi, ok, version)
+	if info.Revision == "" {
+		info.Revision = revision
+	}
+	return info
 })
 
 // fromBuildInfo reads what the toolchain stamped, and the -X version.
