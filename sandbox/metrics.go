@@ -130,11 +130,18 @@ func (s *Sandbox) serveMetrics(w http.ResponseWriter, r *http.Request) {
 // dispatch (noteRoute); a request answered before it got there (a fault
 // fired, a query refused) is routed again here, which only such rare
 // requests pay for.
+//
+// It wraps the sessions' routing too, so that a request for a session
+// that is not open is counted; one forwarded to a session's sandbox is
+// counted there (noteForwarded), once.
 func (s *Sandbox) measure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		mw := &measuredWriter{ResponseWriter: w}
 		next.ServeHTTP(mw, r)
+		if mw.forwarded {
+			return
+		}
 		clean := routedRequest(r)
 		if !mw.routed {
 			mw.route = s.routeOf(clean)
@@ -184,32 +191,50 @@ func (s *Sandbox) metricsMarketplace(r *http.Request) string {
 	return apiUnowned
 }
 
-// noteRoute tells the measure middleware behind w which route serves the
-// request: dispatch calls it once the router matched (route nil: none).
-func noteRoute(w http.ResponseWriter, route *mux.Route) {
-	for w != nil {
-		if mw, ok := w.(*measuredWriter); ok {
-			mw.routed = true
-			if route != nil {
-				mw.route, _ = route.GetPathTemplate()
-			}
-			return
-		}
-		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
-		if !ok {
-			return
-		}
-		w = u.Unwrap()
+// noteForwarded tells the measure middleware behind w that a session's
+// sandbox serves the request, and counts it.
+func noteForwarded(w http.ResponseWriter) {
+	if mw := measuring(w); mw != nil {
+		mw.forwarded = true
 	}
 }
 
+// noteRoute tells the measure middleware behind w which route serves the
+// request: dispatch calls it once the router matched (route nil: none).
+func noteRoute(w http.ResponseWriter, route *mux.Route) {
+	if mw := measuring(w); mw != nil {
+		mw.routed = true
+		if route != nil {
+			mw.route, _ = route.GetPathTemplate()
+		}
+	}
+}
+
+// measuring finds the measure middleware's writer behind w, through the
+// writers that wrap it (they all Unwrap, for http.ResponseController).
+func measuring(w http.ResponseWriter) *measuredWriter {
+	for w != nil {
+		if mw, ok := w.(*measuredWriter); ok {
+			return mw
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
+}
+
 // measuredWriter keeps the status of the answer and the route dispatch
-// noted (routed: dispatch ran, whether a route matched or not).
+// noted (routed: dispatch ran, whether a route matched or not;
+// forwarded: a session's sandbox counts the request).
 type measuredWriter struct {
 	http.ResponseWriter
-	status int
-	route  string
-	routed bool
+	status    int
+	route     string
+	routed    bool
+	forwarded bool
 }
 
 func (w *measuredWriter) WriteHeader(code int) {

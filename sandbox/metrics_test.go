@@ -214,10 +214,16 @@ func TestSessionsReportIntoTheirOpenersMetrics(t *testing.T) {
 	if a := call(t, http.MethodDelete, srv.URL+"/_sandbox/sessions/"+str(sess, "id"), "", nil); a.status != http.StatusNoContent {
 		t.Fatalf("ending the session: %d", a.status)
 	}
+	if a := call(t, http.MethodGet, srv.URL+"/_sandbox/sessions/"+str(sess, "id")+"/_sandbox/clock", "", nil); a.status != http.StatusNotFound {
+		t.Fatalf("the ended session's control API: %d", a.status)
+	}
 	scrapeMetrics(t, srv.URL).expect(t, []series{
 		{metrics.SessionsOpen, nil, 0},
 		{metrics.Requests, created, 2},
 		{metrics.RecordsHeld, orders, 1},
+		// GET …/metrics of the open session, counted once (by its
+		// sandbox), and the ended session's clock (by the sandbox's)
+		{metrics.Requests, []string{"marketplace", "control", "route", "unmatched", "method", "GET", "status", "404"}, 2},
 	})
 }
 

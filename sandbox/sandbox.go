@@ -144,7 +144,7 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	}
 	s.journal = journal.NewStore(cfg.Journal, journal.WithObserver(o.observe))
 	s.router = s.routes()
-	s.handler = s.routeSessions(s.measure(s.middleware(dispatch(s.router))))
+	s.handler = s.measure(s.routeSessions(s.middleware(dispatch(s.router))))
 	return s, nil
 }
 

@@ -206,6 +206,7 @@ func (st *sessionStore) owner(r *http.Request) (*session, bool) {
 // forward serves r by the session's sandbox, without prefix.
 func (st *sessionStore) forward(sess *session, w http.ResponseWriter, r *http.Request, prefix string) {
 	sess.touch(st.now())
+	noteForwarded(w) // the session's sandbox counts it in the metrics
 	if prefix != "" {
 		r = withoutPrefix(r, prefix)
 	}
