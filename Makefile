@@ -4,6 +4,12 @@ BIN     ?= bin
 ADDR    ?= 127.0.0.1:8080
 PKGS    := ./...
 
+# VERSION is what `sandbox version` and GET /_sandbox report (sandbox/buildinfo).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.version=$(VERSION) \
+	-X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.revision=$(REVISION)
+
 CONFORMANCE_ADDR ?= 127.0.0.1:18080
 REPORTS          ?= reports
 
@@ -13,7 +19,7 @@ all: build
 
 ## build: the sandbox and conformance binaries, static, into ./bin
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 ## run: the sandbox with its embedded default fixtures
 run:

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"net/http"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo"
 )
 
 // description is the body of GET /_sandbox: what this sandbox serves, for
@@ -13,6 +15,9 @@ type description struct {
 	// Control lists the shared control routes.
 	Control map[string]string `json:"control"`
 	Clock   clockView         `json:"clock"`
+	// Build says which build answers (as `sandbox version --json` does),
+	// so that a report or a dashboard can name it.
+	Build buildinfo.Info `json:"build"`
 }
 
 // describe is GET /_sandbox.
@@ -31,6 +36,10 @@ func (s *Sandbox) describe(r *http.Request) (any, error) {
 			"journal": base + "/_sandbox/journal",
 		},
 		Clock: s.clockState(),
+		Build: buildinfo.Read(),
+	}
+	if s.ownsMetrics {
+		d.Control["metrics"] = base + "/_sandbox/metrics"
 	}
 	for _, m := range s.markets {
 		about := map[string]any{}

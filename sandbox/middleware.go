@@ -206,6 +206,7 @@ func dispatch(router *mux.Router) http.Handler {
 		if len(match.Vars) > 0 {
 			r = mux.SetURLVars(r, match.Vars)
 		}
+		noteRoute(w, match.Route) // the metrics' route label
 		handler := match.Handler
 		if handler == nil {
 			handler = http.NotFoundHandler() // as mux: the sandbox's router always has one

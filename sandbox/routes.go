@@ -30,6 +30,9 @@ func (s *Sandbox) routes() *mux.Router {
 	if s.caPEM != nil {
 		r.Handle("/_sandbox/ca.pem", tlscert.CAHandler(s.caPEM)).Methods(http.MethodGet)
 	}
+	if s.ownsMetrics {
+		r.Handle("/_sandbox/metrics", http.HandlerFunc(s.serveMetrics)).Methods(http.MethodGet)
+	}
 	r.Handle("/_sandbox/reset", s.control(s.reset)).Methods(http.MethodPost)
 	r.Handle("/_sandbox/clock", s.control(s.readClock)).Methods(http.MethodGet)
 	r.Handle("/_sandbox/clock/advance", s.control(s.advanceClock)).Methods(http.MethodPost)

@@ -18,6 +18,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/journal"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/metrics"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/retention"
 )
 
@@ -42,8 +43,10 @@ type Sandbox struct {
 	fixtures fixtures.Fixtures
 	opts     options
 	sessions *sessionStore
-	// evicted counts what retention forgot, for the metrics (nil: none).
-	evicted func(marketplace string, ev retention.Eviction)
+	// metrics are the sandbox's own, or for a session's sandbox its
+	// opener's (ownsMetrics false); see metrics.go.
+	metrics     *metrics.Metrics
+	ownsMetrics bool
 }
 
 // Option configures a Sandbox.
@@ -70,6 +73,10 @@ type options struct {
 	// root (routed by tenant), so its webhooks' iss matches the
 	// discovery document the publisher reads there.
 	authority string
+	// metrics are the sandbox's, or its opener's for a session's
+	// sandbox; the marketplaces' stores count evictions into them
+	// (options.evictions).
+	metrics *metrics.Metrics
 }
 
 // withAuthority sets where the Microsoft token service is reached.
@@ -115,8 +122,12 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	} else {
 		fx = fixtures.Default()
 	}
+	ownsMetrics := o.metrics == nil // a session's sandbox reports into its opener's (metrics.go)
+	if ownsMetrics {
+		o.metrics = newMetrics()
+	}
 	s := &Sandbox{cfg: cfg, log: o.log, clock: cfg.newClock(), caPEM: o.caPEM, fixtures: fx, opts: o,
-		sessions: newSessionStore(cfg.Sessions)}
+		sessions: newSessionStore(cfg.Sessions), metrics: o.metrics, ownsMetrics: ownsMetrics}
 	// Marketplaces are built before the recorder, which needs their
 	// secrets; their outbound requests reach it once it is there.
 	o.outbound = func(e journal.Entry) {
@@ -132,12 +143,13 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 		}
 		s.markets = append(s.markets, m)
 	}
+	s.setUpMetrics()
 	if err := s.buildFaults(); err != nil {
 		return nil, err
 	}
 	s.journal = journal.NewStore(cfg.Journal, journal.WithObserver(o.observe))
 	s.router = s.routes()
-	s.handler = s.routeSessions(s.middleware(dispatch(s.router)))
+	s.handler = s.measure(s.routeSessions(s.middleware(dispatch(s.router))))
 	return s, nil
 }
 
@@ -149,7 +161,7 @@ func (s *Sandbox) buildFaults() error {
 		return err
 	}
 	s.faults = store
-	s.inject = fault.NewInjector(store, s.faultAPI, fault.WithMaxHang(s.cfg.FaultMaxHang), fault.WithInternal(s.internal),
+	s.inject = fault.NewInjector(store, s.faultAPI, fault.WithMaxHang(s.cfg.FaultMaxHang), fault.WithInternal(s.internal), fault.WithFired(s.metrics.FaultFired),
 		fault.WithOnFire(func(w http.ResponseWriter, _ *http.Request, rule, effect string) { journal.Annotate(w, rule, effect) }))
 	s.log.Info("fault injection", "seed", store.Seed(), "rules", len(s.cfg.Faults))
 	return nil

@@ -117,7 +117,7 @@ func (s *Sandbox) openSession(req sessionRequest, at sessionAddress, id string) 
 	opts := []Option{
 		WithLogger(s.log.With(slog.String("session", id))), WithFixtures(w.fixtures),
 		WithBaseURL(at.selfPrefix), WithHTTPClient(s.opts.client), withTokenPrefix(id), withJournalObserver(armed.observe),
-		withAuthority(at.self),
+		withAuthority(at.self), withMetrics(s.metrics),
 	}
 	box, err := New(cfg, opts...)
 	if err != nil {

@@ -57,6 +57,7 @@ func (st *sessionStore) add(sess *session) error {
 		st.byTenant[sess.world.tenant] = sess
 	}
 	st.count.Store(int32(len(st.byID)))
+	sess.box.joinMetrics()
 	if st.ctx != nil {
 		sess.run(st.ctx)
 	}
@@ -112,6 +113,7 @@ func (st *sessionStore) remove(id string) bool {
 	st.mu.Unlock()
 	if ok {
 		sess.end()
+		sess.box.leaveMetrics()
 	}
 	return ok
 }
@@ -204,6 +206,7 @@ func (st *sessionStore) owner(r *http.Request) (*session, bool) {
 // forward serves r by the session's sandbox, without prefix.
 func (st *sessionStore) forward(sess *session, w http.ResponseWriter, r *http.Request, prefix string) {
 	sess.touch(st.now())
+	noteForwarded(w) // the session's sandbox counts it in the metrics
 	if prefix != "" {
 		r = withoutPrefix(r, prefix)
 	}

@@ -23,7 +23,9 @@ version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
 rm -rf bin/image
 # reports/ stays empty: it becomes the conformance image's writable /reports.
 mkdir -p bin/image/reports
-CGO_ENABLED=0 GOOS=linux GOARCH="$arch" $GO build -trimpath -ldflags='-s -w' \
+# The version `sandbox version` and GET /_sandbox report (sandbox/buildinfo).
+CGO_ENABLED=0 GOOS=linux GOARCH="$arch" $GO build -trimpath \
+	-ldflags="-s -w -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.version=$version -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildinfo.revision=$(git rev-parse HEAD 2>/dev/null)" \
 	-o bin/image/ ./cmd/sandbox ./cmd/conformance
 
 build() { # build TARGET TAG

@@ -29,6 +29,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the sandbox (the default when no command is given)", "[serve] [flags]", true, serve},
 		{"healthcheck", "exit 0 if the sandbox at --addr answers GET /_sandbox/health with 200, else 1 (for container health checks)", "healthcheck [flags]", true, healthcheck},
+		{"version", "print the version, VCS revision and Go version of this build (--json for machines)", "version [--json]", false, version},
 		{"settings", "print every setting (YAML key, environment variable, flag, default, meaning) as a Markdown table", "settings", false, printSettingsCommand},
 		{"help", "show this help, or a command's: sandbox help <command>", "help [command]", false, helpCommand},
 	}

@@ -4,6 +4,7 @@
 //
 //	sandbox [serve] [flags]      serve (the default)
 //	sandbox healthcheck [flags]  exit 0 if the sandbox at --addr is healthy
+//	sandbox version [--json]     print which build this is
 //	sandbox settings             print every setting as a Markdown table
 //	sandbox help [command]       show the help of sandbox or of a command
 //
@@ -41,10 +42,16 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "sandbox:", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	var usage usageError
-	if errors.As(err, &usage) {
-		fmt.Fprintln(stderr, "Run 'sandbox --help' for usage.")
+	isUsage := errors.As(err, &usage)
+	var logged loggedError
+	if !errors.As(err, &logged) { // a JSON record already said it (logformat.go)
+		fmt.Fprintln(stderr, "sandbox:", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		if isUsage {
+			fmt.Fprintln(stderr, "Run 'sandbox --help' for usage.")
+		}
+	}
+	if isUsage {
 		return 2
 	}
 	return 1

@@ -59,13 +59,14 @@ func loadConfig(name string, args []string, env settings.Environment, stdout io.
 	return cfg, loaded.Unknown, true, nil
 }
 
-func serve(ctx context.Context, args []string, env settings.Environment, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, env settings.Environment, stdout, stderr io.Writer) (err error) {
 	cfg, unknown, ok, err := loadConfig("serve", args, env, stdout)
 	if !ok {
-		warnUnknown(stderr, unknown)
-		return err
+		return refusedConfig(cfg, unknown, err, stderr)
 	}
 	log := newLogger(cfg, stderr)
+	defer func() { err = logFailure(log, cfg, err) }() // logformat.go
+	stdout = humanOutput(cfg, stdout)
 	for _, u := range unknown {
 		log.Warn("environment variable ignored: "+u.String(), "variable", u.Name, "closest", u.Closest)
 	}

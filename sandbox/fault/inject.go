@@ -17,7 +17,9 @@ type Injector struct {
 	// internal tells a marketplace's own back-office traffic (nil: none).
 	internal func(*http.Request) bool
 	onFire   func(w http.ResponseWriter, r *http.Request, ruleID, effect string)
-	maxHang  time.Duration
+	// fired, when set, counts the firing (the sandbox's metrics).
+	fired   func(api, ruleID, kind string)
+	maxHang time.Duration
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -31,6 +33,13 @@ type InjectorOption func(*Injector)
 // reset"), so that a request journal can record it.
 func WithOnFire(f func(w http.ResponseWriter, r *http.Request, ruleID, effect string)) InjectorOption {
 	return func(in *Injector) { in.onFire = f }
+}
+
+// WithFired is told which rule fired for a marketplace and the kind of
+// its effect (Kind: the drawn latency left out, so that a metric labelled
+// with it stays a handful of series).
+func WithFired(f func(api, ruleID, kind string)) InjectorOption {
+	return func(in *Injector) { in.fired = f }
 }
 
 // WithInternal says which requests are a marketplace's own back office
@@ -104,6 +113,9 @@ func (in *Injector) decide(r *http.Request, api string) (Decision, bool) {
 func (in *Injector) apply(w http.ResponseWriter, r *http.Request, next http.Handler, api string, d Decision) {
 	e := d.Effect
 	in.onFire(w, r, d.RuleID, Describe(d))
+	if in.fired != nil {
+		in.fired(api, d.RuleID, Kind(d))
+	}
 	if d.Delay > 0 && !in.wait(r.Context(), min(d.Delay, in.maxHang)) {
 		return // the client went away, or the sandbox is stopping
 	}
@@ -154,4 +166,11 @@ func Describe(d Decision) string {
 		parts = append(parts, string(d.Effect.Transport))
 	}
 	return strings.Join(parts, " + ")
+}
+
+// Kind names the effect of a decision as Describe does, without the
+// latency drawn: "status 503", "latency", "latency + reset".
+func Kind(d Decision) string {
+	d.Delay = 0
+	return strings.Replace(Describe(d), "latency 0s", "latency", 1)
 }

@@ -90,6 +90,13 @@ func (s *meterStore) accept(e *usageEntry, duplicateStatus int) (usageEvent, boo
 	return e.Event, true
 }
 
+// len counts the accepted events kept and the received ones logged.
+func (s *meterStore) len() (accepted, received int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.accepted.all()), len(s.received.all())
+}
+
 // refused logs an event that was judged and refused before the store.
 func (s *meterStore) refused(e *usageEntry) {
 	s.mu.Lock()

@@ -141,6 +141,13 @@ type tokenStore struct {
 
 func newTokenStore() *tokenStore { return &tokenStore{byValue: map[string]purchaseToken{}} }
 
+// len counts the purchase tokens held.
+func (s *tokenStore) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byValue)
+}
+
 func (s *tokenStore) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -134,7 +134,7 @@ func (s *Store) forgetLocked(now time.Time) {
 	}
 }
 
-// Len is how many tokens the store keeps; Dropped how many it forgot.
+// Len counts the tokens kept, expired and revoked ones included.
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

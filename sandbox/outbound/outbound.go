@@ -37,7 +37,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
@@ -66,6 +68,9 @@ const (
 	// OutcomeDropped: the message will never be sent.
 	OutcomeDropped = "dropped"
 )
+
+// Outcomes lists every outcome a Delivery records.
+var Outcomes = []string{OutcomeChallenged, OutcomeDelivered, OutcomeRetrying, OutcomeAbandoned, OutcomeRejected, OutcomeHeld, OutcomeDropped}
 
 // ErrStop, wrapped in the error Config.Answered returns, ends a delivery
 // without success and without retries (OutcomeRejected).
@@ -207,6 +212,11 @@ func OnlyOK(status int) bool { return status == http.StatusOK }
 type Dispatcher struct {
 	cfg Config
 
+	// counts are the deliveries recorded by outcome, in the order of
+	// Outcomes, since the dispatcher was built: Reset keeps them, so a
+	// metric read from them never goes down.
+	counts []atomic.Uint64
+
 	// mu guards every field below.
 	mu sync.Mutex
 	// deliveries[head:] are kept, oldest first; dropped counts those
@@ -234,7 +244,7 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Keep <= 0 {
 		cfg.Keep = DefaultKeep
 	}
-	return &Dispatcher{cfg: cfg, busy: map[string]int{}}
+	return &Dispatcher{cfg: cfg, busy: map[string]int{}, counts: make([]atomic.Uint64, len(Outcomes))}
 }
 
 // RandomID is 32 random hex digits (Zuora's id format).
@@ -292,6 +302,15 @@ func (d *Dispatcher) finishLocked(subject string) {
 	d.busy[subject]--
 }
 
+// Count is how many deliveries were recorded with outcome since the
+// dispatcher was built, resets included (for the sandbox's metrics).
+func (d *Dispatcher) Count(outcome string) uint64 {
+	if i := slices.Index(Outcomes, outcome); i >= 0 {
+		return d.counts[i].Load()
+	}
+	return 0
+}
+
 // Reset forgets past deliveries and held messages. Pending attempts live
 // on the clock, which the sandbox clears in the same clock.Quiesce.
 func (d *Dispatcher) Reset() {
@@ -303,6 +322,9 @@ func (d *Dispatcher) Reset() {
 }
 
 func (d *Dispatcher) record(del Delivery) {
+	if i := slices.Index(Outcomes, del.Outcome); i >= 0 {
+		d.counts[i].Add(1)
+	}
 	d.mu.Lock()
 	d.keepLocked(del)
 	d.mu.Unlock()

@@ -143,10 +143,12 @@ func (q *Queue[K]) Reset() { q.final, q.head = nil, 0 }
 // Eviction is what one sweep of one store forgot, for the journal and the
 // metrics.
 type Eviction struct {
-	// Kind names the records ("subscriptions", "tokens").
-	Kind   string
-	Reason Reason
-	Count  int
+	// Kind names the records as the metrics do ("orders",
+	// "subscriptions"); Listing is the control route that listed them.
+	Kind    string
+	Listing string
+	Reason  Reason
+	Count   int
 	// Keys are the first few records evicted (at most MaxKeys), for a
 	// reader looking for a record that is gone.
 	Keys []string
@@ -161,7 +163,7 @@ type Observer func(Eviction)
 
 // Report tells observe of the evictions of one sweep, one per reason.
 // keys lists the evicted records in order; observe may be nil.
-func Report(observe Observer, kind string, evicted map[Reason]int, keys []string) {
+func Report(observe Observer, kind, listing string, evicted map[Reason]int, keys []string) {
 	if observe == nil || len(evicted) == 0 {
 		return
 	}
@@ -171,7 +173,7 @@ func Report(observe Observer, kind string, evicted map[Reason]int, keys []string
 			continue
 		}
 		take := min(n, len(keys), MaxKeys)
-		observe(Eviction{Kind: kind, Reason: reason, Count: n, Keys: append([]string(nil), keys[:take]...)})
+		observe(Eviction{Kind: kind, Listing: listing, Reason: reason, Count: n, Keys: append([]string(nil), keys[:take]...)})
 		keys = keys[min(n, len(keys)):]
 	}
 }

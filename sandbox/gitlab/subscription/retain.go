@@ -6,8 +6,12 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/retention"
 )
 
-// Kind is what the journal and the metrics call subscriptions evicted.
-const Kind = "subscriptions"
+// Kind is what the metrics call the records evicted, Listing the
+// control route that lists them (the journal's note of an eviction).
+const (
+	Kind    = "orders"
+	Listing = "/_sandbox/gitlab/subscriptions"
+)
 
 // Evicted is a subscription retention forgot.
 type Evicted struct {
@@ -35,7 +39,7 @@ func (s *Store) sweepLocked() []Evicted {
 		keys = append(keys, r.key.Partner+"/"+r.key.ExternalID)
 		return retention.Evicted
 	})
-	retention.Report(s.opts.Observe, Kind, counts, keys)
+	retention.Report(s.opts.Observe, Kind, Listing, counts, keys)
 	return gone
 }
 

@@ -165,6 +165,10 @@ func delivery(d outbound.Delivery) Delivery {
 	}
 }
 
+// Count is how many deliveries were recorded with outcome (an
+// outbound.Outcomes) since the dispatcher was built, resets included.
+func (d *Dispatcher) Count(outcome string) uint64 { return d.out.Count(outcome) }
+
 // Deliveries lists every HTTP request made so far, oldest first.
 func (d *Dispatcher) Deliveries() []Delivery {
 	all := d.out.Deliveries()

@@ -114,6 +114,34 @@ func (st *Store) Add(s Subscription, first Event) {
 	st.order = append(st.order, s.ID)
 }
 
+// Len counts the subscriptions held and their operations kept, for the
+// sandbox's metrics. Counting the operations walks every subscription
+// (30 ms for 300 000 here), so it takes the lock for lenChunk of them at
+// a time and lets requests in between: the count is then as of no single
+// instant, which a gauge scraped every few seconds can afford.
+func (st *Store) Len() (subscriptions, operations int) {
+	st.mu.Lock()
+	subscriptions = len(st.byID)
+	st.mu.Unlock()
+	for i := 0; ; i += lenChunk {
+		st.mu.Lock()
+		if i >= len(st.order) {
+			st.mu.Unlock()
+			return subscriptions, operations
+		}
+		for _, id := range st.order[i:min(i+lenChunk, len(st.order))] {
+			if rec := st.byID[id]; rec != nil {
+				operations += len(rec.ops)
+			}
+		}
+		st.mu.Unlock()
+	}
+}
+
+// lenChunk is how many subscriptions Len reads under the lock at once
+// (about half a millisecond's worth).
+const lenChunk = 4096
+
 // Get returns the subscription with id.
 func (st *Store) Get(id string) (Subscription, error) {
 	st.mu.Lock()
