@@ -158,7 +158,12 @@ start() {
 	if [ -n "${MPS_CONTROL_TOKEN:-}" ]; then
 		set -- "$@" SANDBOX_CONTROL_TOKEN="$MPS_CONTROL_TOKEN"
 	fi
-	env "$@" SANDBOX_CLOCK="$(clock)" "$(bin sandbox)" --addr "${MPS_ADDR:-127.0.0.1:8080}" \
+	# In a session of its own where setsid exists: a runner that ends a
+	# step's process group with the step (act's host mode does) must not
+	# take the sandbox with it; stop ends it by its pid.
+	detach=
+	if command -v setsid >/dev/null 2>&1; then detach=setsid; fi
+	$detach env "$@" SANDBOX_CLOCK="$(clock)" "$(bin sandbox)" --addr "${MPS_ADDR:-127.0.0.1:8080}" \
 		>"$(reports_dir)/sandbox.log" 2>&1 &
 	pid=$!
 	printf '%s\n' "$pid" >"$MPS_WORK_DIR/sandbox.pid"
