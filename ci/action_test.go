@@ -123,7 +123,8 @@ func goEnv(t *testing.T, name string) string {
 }
 
 // TestActionInputs: every input is documented, used by a step, and listed
-// in docs/ci.md; every input a step reads is declared.
+// in docs/ci.md; every input a step reads is declared; no run: script
+// splices an expression in.
 func TestActionInputs(t *testing.T) {
 	root := repoRoot(t)
 	a := loadAction(t, filepath.Join(root, "action.yml"))
@@ -154,6 +155,13 @@ func TestActionInputs(t *testing.T) {
 				t.Error("not in the inputs table of docs/ci.md")
 			}
 		})
+	}
+	// Inputs reach scripts through env:, never spliced into run: (a
+	// command input holding quotes or $(…) would become the script).
+	for _, step := range a.Runs.Steps {
+		if strings.Contains(step.Run, "${{") {
+			t.Errorf("step %q: an expression in run:; pass it through env:", step.Name)
+		}
 	}
 	for name := range used {
 		if _, ok := a.Inputs[name]; !ok {
