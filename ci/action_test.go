@@ -317,3 +317,12 @@ func requireReports(t *testing.T, dir string, wantFailures int) {
 		t.Errorf("report.json: %v", err)
 	}
 }
+
+// TestMain removes the binaries released() built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if releaseDir != "" {
+		os.RemoveAll(releaseDir)
+	}
+	os.Exit(code)
+}
