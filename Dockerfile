@@ -21,12 +21,16 @@ ARG VERSION=dev
 # --junit /reports/junit.xml`. Exit codes: 0 passed, 1 failures, 2 usage,
 # 3 target unreachable. CONFORMANCE_* variables configure it as well.
 FROM scratch AS conformance
+# COPY comes first in both stages: with --platform linux/arm64 the legacy
+# builder gives an image made by COPY the platform asked for, but one made
+# by ARG or LABEL on top of scratch the host's, and then refuses the next
+# COPY ("does not match the specified platform").
+COPY bin/image/conformance /conformance
 ARG VERSION
 LABEL org.opencontainers.image.title="marketplace-sandbox-conformance" \
       org.opencontainers.image.description="Conformance runner for GitLab's Marketplace API and Microsoft's SaaS Fulfillment and Metering APIs: scenarios over HTTP, webhooks received, JUnit/JSON/HTML reports" \
       org.opencontainers.image.source="https://github.com/marketplace-sandbox/marketplace-sandbox" \
       org.opencontainers.image.version="${VERSION}"
-COPY bin/image/conformance /conformance
 # scratch has no writable directory (not even /tmp): /reports belongs to
 # the runner's user, so reports can be written and fetched with `docker cp`
 # where a bind mount is not possible (docker-in-docker CI jobs). A mounted
@@ -42,12 +46,12 @@ ENTRYPOINT ["/conformance"]
 # catalogue). Prefer variables over flags: the HEALTHCHECK reads the same
 # variables, so it probes the address the server really listens on.
 FROM scratch AS sandbox
+COPY bin/image/sandbox /sandbox
 ARG VERSION
 LABEL org.opencontainers.image.title="marketplace-sandbox" \
       org.opencontainers.image.description="A fake GitLab Customers Portal Marketplace API with a control API, for tests and CI" \
       org.opencontainers.image.source="https://github.com/marketplace-sandbox/marketplace-sandbox" \
       org.opencontainers.image.version="${VERSION}"
-COPY bin/image/sandbox /sandbox
 ENV SANDBOX_ADDR=0.0.0.0:8080
 EXPOSE 8080
 USER 65532:65532

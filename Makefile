@@ -13,7 +13,7 @@ LDFLAGS := -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildin
 CONFORMANCE_ADDR ?= 127.0.0.1:18080
 REPORTS          ?= reports
 
-.PHONY: all build run test unit lint vet fmt-check conformance image docker-test bench load load-microsoft load-metering clean
+.PHONY: all build run test unit lint vet fmt-check conformance image docker-test bench load load-microsoft load-metering images-multiarch ci-test clean
 
 all: build
 
@@ -52,6 +52,15 @@ docker-test:
 	@if [ "$${CI:-}" != "true" ] && ! docker info >/dev/null 2>&1; then \
 	  echo "SKIP docker-test: no Docker engine answers 'docker info' (CI installs one; see README, Docker)"; \
 	else GO=$(GO) testcontainers/ci-docker.sh; fi
+
+## images-multiarch: images for linux/amd64 and linux/arm64 (TAG-amd64, TAG-arm64), their metadata, the arm64
+## binaries and image under qemu-user-static, a manifest list through a loopback registry (ci/multiarch.sh)
+images-multiarch:
+	GO=$(GO) ci/multiarch.sh
+
+## ci-test: the GitHub Action's steps and the GitLab template's jobs, run as the runners do (part of unit)
+ci-test:
+	$(GO) test -count=1 ./ci/
 
 ## lint: gofmt and go vet (golangci-lint is used when installed)
 lint: fmt-check vet

@@ -11,7 +11,13 @@
 #   4. runs the same through compose.yaml (docker compose v2, or Debian's
 #      docker-compose v1),
 #   5. runs the testcontainers module's tests with CI=true, so a missing
-#      engine fails instead of skipping.
+#      engine fails instead of skipping,
+#   6. runs the GitLab CI template's jobs with its service started from the
+#      sandbox image (ci/gitlab_test.go, MPS_TEST_SERVICE_IMAGE),
+#   7. runs the GitHub Action through nektos/act in self-hosted mode
+#      (installed from the Go module proxy when missing; ci/act_test.go),
+#   8. builds and checks the linux/amd64 and linux/arm64 images
+#      (ci/multiarch.sh: installs qemu-user-static and docker-registry).
 #
 # Environment: DOCKERD_LOG (default /tmp/dockerd.log), SANDBOX_IMAGE and
 # CONFORMANCE_IMAGE (default the :dev tags make image builds).
@@ -173,3 +179,18 @@ grep -q '"purpose": "webhook delivered to the harness"' reports/conformance.json
 
 step "testcontainers module tests"
 (cd testcontainers && go vet ./... && CI=true go test -race -count=1 ./...)
+
+step "GitLab CI template: its jobs with the service started from $SANDBOX_IMAGE"
+MPS_TEST_SERVICE_IMAGE=$SANDBOX_IMAGE go test -count=1 -run '^TestGitLabTemplate$' ./ci/
+
+step "GitHub Action through nektos/act (self-hosted, offline)"
+act_bin=$(command -v act || true)
+if [ -z "$act_bin" ]; then
+	mkdir -p bin/tools
+	GOBIN="$PWD/bin/tools" go install github.com/nektos/act@v0.2.89
+	act_bin=$PWD/bin/tools/act
+fi
+MPS_ACT=$act_bin go test -count=1 -run '^TestActionWithAct$' ./ci/
+
+step "images for linux/amd64 and linux/arm64"
+ci/multiarch.sh
