@@ -13,7 +13,7 @@ LDFLAGS := -X github.com/marketplace-sandbox/marketplace-sandbox/sandbox/buildin
 CONFORMANCE_ADDR ?= 127.0.0.1:18080
 REPORTS          ?= reports
 
-.PHONY: all build run test unit lint vet fmt-check conformance image docker-test bench load load-microsoft load-metering images-multiarch ci-test clean
+.PHONY: all build run test unit memory lint vet fmt-check conformance image docker-test bench load load-microsoft load-metering images-multiarch ci-test clean
 
 all: build
 
@@ -28,10 +28,14 @@ run:
 ## test: everything CI checks: formatting, vet, all Go tests under the race
 ## detector, the conformance suite against the built binary, and the
 ## container tests (skipped with a message when Docker is absent outside CI)
-test: fmt-check vet unit conformance docker-test
+test: fmt-check vet unit memory conformance docker-test
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
+
+## memory: the live-heap bounds, which the race detector would slow tenfold (they skip under -race)
+memory:
+	$(GO) test -count=1 -run 'StaySmall|MemoryIsBounded' ./sandbox/...
 
 ## conformance: run the scenario library against a freshly started sandbox; reports in $(REPORTS)/
 conformance:
