@@ -85,13 +85,13 @@ func (g *controlGuard) checkToken(r *http.Request) *refusal {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		return &refusal{http.StatusUnauthorized, "control_token_required",
-			"The control API needs the control token: send Authorization: Bearer <control_token>."}
+			"The control API needs the control token: send the header Authorization: Bearer TOKEN, with the control_token setting's value."}
 	}
 	scheme, presented, _ := strings.Cut(header, " ")
 	d := sha256.Sum256([]byte(strings.TrimSpace(presented)))
 	if !strings.EqualFold(scheme, controlauth.Scheme) || subtle.ConstantTimeCompare(d[:], g.digest[:]) != 1 {
 		return &refusal{http.StatusUnauthorized, "invalid_control_token",
-			"The control token sent is not this sandbox's control_token (send Authorization: Bearer <control_token>)."}
+			"The control token sent is not this sandbox's control_token (send the header Authorization: Bearer TOKEN, with that setting's value)."}
 	}
 	return nil
 }
