@@ -105,3 +105,15 @@ func TestTransport(t *testing.T) {
 		t.Fatalf("the server saw\n%s\nwant\n%s", strings.Join(seen, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// BenchmarkGuarded is what every request pays for the rule (the guard asks
+// it of marketplace traffic too).
+func BenchmarkGuarded(b *testing.B) {
+	for _, path := range []string{"/api/v1/marketplace/subscriptions/order-1", "/_sandbox/sessions/abc/api/saas/subscriptions", "/_sandbox/clock"} {
+		b.Run(path, func(b *testing.B) {
+			for b.Loop() {
+				controlauth.Guarded(path)
+			}
+		})
+	}
+}
