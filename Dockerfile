@@ -52,7 +52,13 @@ LABEL org.opencontainers.image.title="marketplace-sandbox" \
       org.opencontainers.image.description="A fake GitLab Customers Portal Marketplace API with a control API, for tests and CI" \
       org.opencontainers.image.source="https://github.com/marketplace-sandbox/marketplace-sandbox" \
       org.opencontainers.image.version="${VERSION}"
-ENV SANDBOX_ADDR=0.0.0.0:8080
+# 0.0.0.0 inside the container is reachable only where its port is
+# published (-p 127.0.0.1:8080:8080 keeps it on the host's loopback), so the
+# image runs the control API open on purpose; a sandbox shared by a team
+# sets SANDBOX_CONTROL_TOKEN (or SANDBOX_CONTROL_TOKEN_FILE with a secret),
+# which then guards it (docs/control-security.md).
+ENV SANDBOX_ADDR=0.0.0.0:8080 \
+    SANDBOX_CONTROL_OPEN=true
 EXPOSE 8080
 USER 65532:65532
 # Docker runs the first probe one interval after the start (Engine 25+ can

@@ -2,6 +2,8 @@ module github.com/marketplace-sandbox/marketplace-sandbox
 
 go 1.26.0
 
+toolchain go1.26.11
+
 require (
 	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.23.3
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.15.0

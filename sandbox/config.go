@@ -61,6 +61,16 @@ type Config struct {
 	// named sandbox is known and skipped, but others exist); error for CI
 	// that wants a misspelling to stop the start.
 	UnknownEnv string `yaml:"unknown_env" usage:"a SANDBOX_* environment variable that names no setting: warn (log a warning naming the closest setting, and go on) or error (refuse to start)"`
+	// The control API's guard (controlguard.go, docs/control-security.md):
+	// a token that every /_sandbox route but health needs, the start-up
+	// refusal it lifts, and the hosts a request without one may name.
+	ControlToken     string   `yaml:"control_token" usage:"Bearer token every /_sandbox route but /_sandbox/health needs (at least 16 visible ASCII characters; empty: no token)"`
+	ControlTokenFile string   `yaml:"control_token_file" usage:"file holding the control token (a Docker or Kubernetes secret; one trailing newline is ignored); instead of control_token"`
+	ControlOpen      bool     `yaml:"control_open" usage:"listen on a non-loopback address without a control token, on purpose (anyone who reaches the port may reset the sandbox, move its clock or inject faults)"`
+	ControlHosts     []string `yaml:"control_hosts" usage:"Host names the control API answers without a token besides localhost, *.localhost, IP literals, single-label names and the addr host, comma-separated (*.example.com for a domain's names; * for any: no DNS-rebinding check)"`
+	// CORS lets browser clients of the marketplace APIs call them from
+	// other origins; off by default, never for /_sandbox (cors.go).
+	CORS CORSSettings `yaml:"cors"`
 }
 
 // Unknown-variable policies.
@@ -90,6 +100,7 @@ func DefaultConfig() Config {
 		// to close connections and exit 0.
 		ShutdownGrace: 5 * time.Second,
 		UnknownEnv:    UnknownEnvWarn,
+		CORS:          DefaultCORSSettings(),
 	}
 }
 
@@ -167,6 +178,10 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("clock_start: %w", err))
 	}
 	errs = append(errs, c.faultErrors()...)
+	errs = append(errs, c.controlErrors()...)
+	if err := c.CORS.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

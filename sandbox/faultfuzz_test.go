@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/fault"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/sandboxtest"
 )
@@ -28,7 +29,8 @@ func FuzzFaultRule(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	srv := sandboxtest.New(f, sandboxtest.WithFrozenClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)))
+	srv := sandboxtest.New(f, sandboxtest.WithFrozenClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)),
+		sandboxtest.WithConfig(func(c *sandbox.Config) { c.ControlHosts = []string{httptestHost} }))
 	h := srv.Sandbox.Handler()
 	apis := []fault.API{{Name: "gitlab", Statuses: []int{400, 401, 403, 404, 408, 409, 429, 500, 502, 503, 504}}}
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -19,6 +19,7 @@ func frozenHandler(tb testing.TB, change func(*sandbox.Config)) http.Handler {
 	tb.Helper()
 	cfg := sandbox.DefaultConfig()
 	cfg.Clock = "frozen"
+	cfg.ControlHosts = []string{httptestHost}
 	change(&cfg)
 	sb, err := sandbox.New(cfg)
 	if err != nil {
@@ -26,6 +27,10 @@ func frozenHandler(tb testing.TB, change func(*sandbox.Config)) http.Handler {
 	}
 	return sb.Handler()
 }
+
+// httptestHost is the Host of httptest.NewRequest's requests, which the
+// control API answers only when told to (control_hosts).
+const httptestHost = "example.com"
 
 // handlerWithToken is frozenHandler with a status-reading token.
 func handlerWithToken(tb testing.TB, change func(*sandbox.Config)) (http.Handler, string) {

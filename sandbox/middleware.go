@@ -31,8 +31,10 @@ func (s *Sandbox) middleware(next http.Handler) http.Handler {
 	rec := journal.NewRecorder(s.journal, s.cfg.Journal, s.clock.Now, s.journalAPI, opts...)
 	s.recorder = rec
 	// normalizePath first: which marketplace a request is for, and so
-	// which headers carry its request id, depends on its clean path.
-	return normalizePath(requestid.Middleware(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(s.refuseBadQuery(next))))),
+	// which headers carry its request id, depends on its clean path. The
+	// control guard and CORS come before the journal and the faults:
+	// what they refuse or answer never reached the sandbox's APIs.
+	return normalizePath(requestid.Middleware(s.guardControl(s.cors(s.accessLog(rec.Wrap(s.inject.Wrap(s.recoverPanics(s.refuseBadQuery(next))))))),
 		requestid.WithHeaders(s.requestIDHeaders)))
 }
 

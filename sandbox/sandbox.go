@@ -112,6 +112,9 @@ func New(cfg Config, opts ...Option) (*Sandbox, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.resolveControlToken(); err != nil {
+		return nil, err
+	}
 	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil)), client: &http.Client{}}
 	for _, opt := range opts {
 		opt(&o)

@@ -18,6 +18,7 @@ func BenchmarkSessionOpenAndEnd(b *testing.B) {
 		b.Run(api, func(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.Sessions.Max = 1000
+			cfg.ControlHosts = []string{"example.com"} // httptest.NewRequest's Host
 			sb, err := New(cfg)
 			if err != nil {
 				b.Fatal(err)
@@ -67,7 +68,9 @@ func BenchmarkSessionOpenAndEnd(b *testing.B) {
 func BenchmarkDefaultWorkspaceBesideSessions(b *testing.B) {
 	for _, open := range []int{0, 20} {
 		b.Run(fmt.Sprintf("sessions=%d", open), func(b *testing.B) {
-			sb, err := New(DefaultConfig())
+			cfg := DefaultConfig()
+			cfg.ControlHosts = []string{"example.com"} // httptest.NewRequest's Host
+			sb, err := New(cfg)
 			if err != nil {
 				b.Fatal(err)
 			}

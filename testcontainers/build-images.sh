@@ -18,6 +18,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# go.mod's toolchain line, which a machine with GOTOOLCHAIN=local ignores.
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.26.11}
 GO=${GO:-go}
 sandbox_image=${SANDBOX_IMAGE:-marketplace-sandbox:dev}
 conformance_image=${CONFORMANCE_IMAGE:-marketplace-sandbox-conformance:dev}

@@ -24,6 +24,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# go.mod's toolchain line, which a machine with GOTOOLCHAIN=local ignores.
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.26.11}
 export SANDBOX_IMAGE=${SANDBOX_IMAGE:-marketplace-sandbox:dev}
 export CONFORMANCE_IMAGE=${CONFORMANCE_IMAGE:-marketplace-sandbox-conformance:dev}
 dockerd_log=${DOCKERD_LOG:-/tmp/dockerd.log}

@@ -2,6 +2,8 @@ module github.com/marketplace-sandbox/marketplace-sandbox/testcontainers
 
 go 1.26.0
 
+toolchain go1.26.11
+
 // testcontainers-go v0.45.0 requires a Windows-only go-ansiterm version
 // that the module proxy refuses; this earlier one has the same API.
 replace github.com/Azure/go-ansiterm => github.com/Azure/go-ansiterm v0.0.0-20250102033503-faa5f7b0171c

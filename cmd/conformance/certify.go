@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/controlauth"
 )
 
 // exitCommandFailed is certify-client's exit code when the partner's own
@@ -24,12 +26,16 @@ const exitCommandFailed = 4
 // certifyOptions are certify-client's flags.
 type certifyOptions struct {
 	sandbox, api, suite, clock string
-	seed                       int64
-	webhookURL, landingURL     string
-	junit, json, html          string
-	commandTimeout, timeout    time.Duration
-	keep                       bool
-	command                    []string
+	// controlToken is the sandbox's control_token: certify-client's own
+	// control calls send it, and the partner's command gets it as
+	// SANDBOX_CONTROL_TOKEN (to advance a frozen session clock).
+	controlToken            string
+	seed                    int64
+	webhookURL, landingURL  string
+	junit, json, html       string
+	commandTimeout, timeout time.Duration
+	keep                    bool
+	command                 []string
 }
 
 const certifyUsage = `usage: conformance certify-client --sandbox URL --api gitlab|microsoft [flags] -- COMMAND [ARG...]
@@ -51,6 +57,7 @@ func parseCertifyFlags(args []string, environ []string, stderr io.Writer) (certi
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&o.sandbox, "sandbox", lookup(environ)("CONFORMANCE_SANDBOX"), "base URL of the sandbox (or CONFORMANCE_SANDBOX)")
+	fs.StringVar(&o.controlToken, "control-token", lookup(environ)("CONFORMANCE_CONTROL_TOKEN"), "the sandbox's control_token, when it has one (or CONFORMANCE_CONTROL_TOKEN); the command gets it as SANDBOX_CONTROL_TOKEN")
 	fs.StringVar(&o.api, "api", "", "the marketplace API the partner's integration calls: gitlab or microsoft")
 	fs.StringVar(&o.suite, "suite", "", "certification suite (default: gitlab-client for gitlab, microsoft-publisher for microsoft)")
 	fs.Int64Var(&o.seed, "seed", 0, "seed of the suite's challenge schedule (0: the sandbox picks one and the report shows it)")
@@ -112,7 +119,7 @@ func runCertify(ctx context.Context, args []string, environ []string, stdout, st
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	sb := sandboxClient{base: strings.TrimRight(o.sandbox, "/"), http: &http.Client{Timeout: o.timeout}}
+	sb := sandboxClient{base: strings.TrimRight(o.sandbox, "/"), http: controlauth.Client(&http.Client{Timeout: o.timeout}, o.controlToken, hostOf(o.sandbox))}
 	if err := sb.healthy(ctx); err != nil {
 		return withCode(exitUnreachable, err)
 	}
@@ -125,6 +132,12 @@ func runCertify(ctx context.Context, args []string, environ []string, stdout, st
 	}
 	fmt.Fprintf(stderr, "certify-client: session %s (suite %s, seed %d) at %s\n", sess.ID, sess.Suite, sess.Seed, sess.PrefixURL)
 	started := time.Now()
+	if o.controlToken != "" {
+		if sess.Env == nil {
+			sess.Env = map[string]string{}
+		}
+		sess.Env["SANDBOX_CONTROL_TOKEN"] = o.controlToken
+	}
 	cmdErr := runPartnerCommand(ctx, o, sess.Env, environ, stdout, stderr)
 	rep, err := sb.report(ctx, sess.ID)
 	if err != nil {
@@ -216,6 +229,8 @@ func (c sandboxClient) open(ctx context.Context, o certifyOptions) (sessionInfo,
 		return sess, withCode(exitUnreachable, err)
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
 		return sess, withCode(exitUsage, fmt.Errorf("the sandbox refused the session: %s", controlMessage(raw)))
+	case status == http.StatusUnauthorized:
+		return sess, withCode(exitUsage, fmt.Errorf("the sandbox's control API needs its control token (give it with --control-token or CONFORMANCE_CONTROL_TOKEN): %s", controlMessage(raw)))
 	case status != http.StatusCreated:
 		return sess, withCode(exitUnreachable, fmt.Errorf("opening a session answered %d: %s", status, controlMessage(raw)))
 	}
@@ -318,4 +333,13 @@ type sessionReport struct {
 		Entries int    `json:"entries"`
 		Lost    uint64 `json:"lost"`
 	} `json:"journal"`
+}
+
+// hostOf is the host[:port] of a URL, "" if it has none.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }

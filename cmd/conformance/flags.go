@@ -42,6 +42,10 @@ type options struct {
 	// apis, when given, are the APIs checked (default: those the target
 	// is configured or discovered for).
 	apis idList
+	// controlToken is the sandbox's control_token, for the control API's
+	// requests only (CONFORMANCE_CONTROL_TOKEN, or controlToken in
+	// --config, otherwise).
+	controlToken string
 	// allowAllSkipped and allowEmpty turn a run that checked nothing into
 	// a pass: only on purpose, never by default.
 	allowAllSkipped bool
@@ -113,6 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.webhookListen, "webhook-listen", "127.0.0.1:0", "where the harness's webhook receiver listens (host:port, port 0 picks one; off: no receiver, webhook scenarios are skipped)")
 	fs.StringVar(&o.webhookURL, "webhook-url", "", "the receiver's address as the target must call it, when the target cannot reach --webhook-listen as written (a container: http://conformance:9000/)")
 	fs.StringVar(&o.profile, "profile", engine.ProfileDocs, "which expectation judges Microsoft steps that state two: docs (Microsoft's pages) or observed (what the live service was seen to do)")
+	fs.StringVar(&o.controlToken, "control-token", "", "the sandbox's control_token, sent as a Bearer token with control API requests only, never with the marketplace API's (or CONFORMANCE_CONTROL_TOKEN, or controlToken in --config)")
 	fs.BoolVar(&o.allowAllSkipped, "allow-all-skipped", false, "exit 0 when every selected scenario was skipped (default: exit 2, nothing was checked)")
 	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "exit 0 when the filters select no scenario (default: exit 2)")
 	fs.VisitAll(func(f *flag.Flag) { f.Value = &once{Value: f.Value, name: f.Name, repeatable: f.Name == "id"} })
@@ -206,6 +211,9 @@ func loadConfig(o options, environ []string) (target.Config, error) {
 	}
 	if o.target != "" {
 		cfg.URL = o.target
+	}
+	if o.controlToken != "" {
+		cfg.ControlToken = o.controlToken
 	}
 	if cfg.URL == "" {
 		cfg.URL = defaultTarget

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/report"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/target"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/controlauth"
 	"github.com/marketplace-sandbox/marketplace-sandbox/scenarios"
 )
 
@@ -89,11 +92,14 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 		fmt.Fprintln(stderr, "conformance: no scenario selected (--allow-empty): nothing to check")
 		return writeReports(o, report.Run{Suite: suiteName(selected), Target: cfg.URL, Profile: o.profile, Started: time.Now()})
 	}
-	client := engine.DefaultHTTPClient(o.timeout)
+	client := controlClient(engine.DefaultHTTPClient(o.timeout), cfg)
 	if err := target.WaitReady(ctx, client, cfg.URL, o.wait, o.probeTimeout); err != nil {
 		return withCode(exitUnreachable, err)
 	}
 	if cfg, err = target.Discover(ctx, client, cfg); err != nil {
+		if errors.Is(err, target.ErrControlToken) {
+			return withCode(exitUsage, err)
+		}
 		return withCode(exitUnreachable, err)
 	}
 	if len(o.apis) == 0 && len(target.APIsOf(cfg)) > 0 {
@@ -303,4 +309,20 @@ func printList(w io.Writer, selected []scenario.Scenario) {
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// controlClient is client sending the target's control token, when one is
+// configured, with the requests for the target's control API (package
+// controlauth decides which), so that a scenario's marketplace requests go
+// exactly as written. Reports never show it: they record the requests the
+// engine built, before the transport adds the header.
+func controlClient(client *http.Client, cfg target.Config) *http.Client {
+	if cfg.ControlToken == "" {
+		return client
+	}
+	host := ""
+	if u, err := url.Parse(cfg.URL); err == nil {
+		host = u.Host
+	}
+	return controlauth.Client(client, cfg.ControlToken, host)
 }

@@ -11,6 +11,9 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
+# The scripts start their own sandbox on loopback and drive it through its
+# control API: a control token in the caller's environment is not theirs.
+unset SANDBOX_CONTROL_TOKEN SANDBOX_CONTROL_TOKEN_FILE
 
 # wrk takes a bad duration without complaint and then never stops, so
 # DURATION and WARMUP are checked here: a whole number, with s, m or h.

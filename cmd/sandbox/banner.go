@@ -18,6 +18,7 @@ func printBanner(w io.Writer, where listener, cfg sandbox.Config, fx fixtures.Fi
 	fmt.Fprintf(w, "marketplace-sandbox listening on %s (%s; clock: %s)\n", where.Listen, where.Interfaces, cfg.Clock)
 	fmt.Fprintf(w, "  URL on this host:       %s\n", baseURL)
 	fmt.Fprintf(w, "  control API:            %s/_sandbox (what is served), /_sandbox/health, /_sandbox/clock\n", baseURL)
+	fmt.Fprintf(w, "  control access:         %s\n", controlAccess(where, cfg))
 	if slices.Contains(cfg.Marketplaces, "gitlab") {
 		printGitLab(w, baseURL, fx.GitLab)
 	}
@@ -52,5 +53,18 @@ func printMicrosoft(w io.Writer, baseURL string, fx fixtures.Microsoft) {
 		p := fx.Publishers[0]
 		fmt.Fprintf(w, "    try: curl -s -X POST %s/%s/oauth2/v2.0/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s -d scope=20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default\n",
 			baseURL, p.TenantID, p.ClientID, p.ClientSecret)
+	}
+}
+
+// controlAccess says who may drive the control API, and warns when that
+// is anyone who reaches the port (docs/control-security.md).
+func controlAccess(where listener, cfg sandbox.Config) string {
+	switch {
+	case cfg.ControlGuarded():
+		return "token required (Authorization: Bearer <control_token>); /_sandbox/health needs none"
+	case where.exposed:
+		return "WARNING: open to every host that reaches " + where.Listen + " (control_open: true, no control_token): anyone there may reset the sandbox, move its clock or inject faults"
+	default:
+		return "open to programs on this host (no control_token); browsers' cross-site writes and Host names not in control_hosts are refused"
 	}
 }

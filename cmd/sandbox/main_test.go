@@ -54,11 +54,17 @@ type started struct {
 
 func startServer(t *testing.T, env map[string]string, args ...string) started {
 	t.Helper()
+	return startServerAt(t, "127.0.0.1:0", env, args...)
+}
+
+// startServerAt is startServer listening on addr.
+func startServerAt(t *testing.T, addr string, env map[string]string, args ...string) started {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), settings.Environment(env), stdout, stderr)
+		done <- run(ctx, append([]string{"--addr", addr}, args...), settings.Environment(env), stdout, stderr)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

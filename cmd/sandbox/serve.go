@@ -84,6 +84,10 @@ func serve(ctx context.Context, args []string, env settings.Environment, stdout,
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	where := describeListener(ln.Addr())
+	if err := refuseOpenControl(cfg, where, ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
 	setup, err := prepareTLS(cfg, ln.Addr())
 	if err != nil {
 		ln.Close()
@@ -107,7 +111,11 @@ func serve(ctx context.Context, args []string, env settings.Environment, stdout,
 		if line := caLine(setup, where.URL); line != "" {
 			fmt.Fprintln(stdout, line)
 		}
-		log.Info("sandbox listening", "listen", where.Listen, "interfaces", where.Interfaces, "url", where.URL, "clock", cfg.Clock, "tls", setup != nil)
+		log.Info("sandbox listening", "listen", where.Listen, "interfaces", where.Interfaces, "url", where.URL, "clock", cfg.Clock, "tls", setup != nil,
+			"control_token", cfg.ControlGuarded())
+		if !cfg.ControlGuarded() && beyondLoopback(ln.Addr()) {
+			log.Warn("the control API is open to every host that reaches "+where.Listen+" (control_open: true, no control_token)", "listen", where.Listen)
+		}
 	})
 }
 

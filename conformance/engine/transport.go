@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/conformance/scenario"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/controlauth"
 )
 
 // transportError is a request that reached the target (a connection was
@@ -87,6 +88,12 @@ func (r *Runner) freshClient() *http.Client {
 	r.freshOnce.Do(func() {
 		r.fresh = r.client
 		base := r.client.Transport
+		// The control token's transport wraps the connections' one: it
+		// keeps wrapping the fresh one.
+		token, wrapped := base.(*controlauth.Transport)
+		if wrapped {
+			base = token.Base
+		}
 		if base == nil {
 			base = http.DefaultTransport
 		}
@@ -98,6 +105,11 @@ func (r *Runner) freshClient() *http.Client {
 		t.DisableKeepAlives = true
 		c := *r.client
 		c.Transport = t
+		if wrapped {
+			fresh := *token
+			fresh.Base = t
+			c.Transport = &fresh
+		}
 		r.fresh = &c
 	})
 	return r.fresh

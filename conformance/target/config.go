@@ -22,7 +22,7 @@ import (
 func ParseConfig(data []byte) (Config, error) {
 	var c Config
 	if stripComments(data) == "" {
-		return Config{}, errors.New("config: the file holds no settings (want target, control, productId, capabilities, credentials, microsoft)")
+		return Config{}, errors.New("config: the file holds no settings (want target, control, controlToken, productId, capabilities, credentials, microsoft)")
 	}
 	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
 		return Config{}, fmt.Errorf("config: %s", yaml.FormatError(err, false, true))
@@ -32,7 +32,7 @@ func ParseConfig(data []byte) (Config, error) {
 	bad := func(path, msg string) {
 		problems = append(problems, fmt.Sprintf("line %d: %s: %s", lineOf(file, "$."+path), path, msg))
 	}
-	for _, f := range []struct{ key, value string }{{"target", c.URL}, {"productId", c.ProductID}} {
+	for _, f := range []struct{ key, value string }{{"target", c.URL}, {"productId", c.ProductID}, {"controlToken", c.ControlToken}} {
 		if present(file, "$."+f.key) && strings.TrimSpace(f.value) == "" {
 			bad(f.key, "empty value; give one or remove the key")
 		}

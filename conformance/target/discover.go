@@ -15,6 +15,11 @@ import (
 // ErrUnreachable wraps every failure to reach the target at all.
 var ErrUnreachable = errors.New("target unreachable")
 
+// ErrControlToken wraps a sandbox's refusal of the control token: it has
+// one (control_token) and none or another was given. It is a mistake in
+// the run's configuration, not an unreachable target.
+var ErrControlToken = errors.New("control token refused")
+
 // Probe makes one request to the target's root with a short timeout. Any
 // HTTP answer, even a 404, proves the target is there; a refused
 // connection, a DNS failure or silence does not.
@@ -91,6 +96,11 @@ func Discover(ctx context.Context, client *http.Client, c Config) (Config, error
 	healthy, err := offers(ctx, client, base+"/_sandbox/health", nil)
 	if err != nil {
 		return c, fmt.Errorf("discovering capabilities: %w", err)
+	}
+	if healthy {
+		if err := checkControlToken(ctx, client, base, c.ControlToken); err != nil {
+			return c, err
+		}
 	}
 	discovering := c.Capabilities == nil
 	if discovering {
@@ -424,4 +434,21 @@ func (m *MicrosoftConfig) emulatorDefaults() {
 	}
 	m.fill(map[string]string{"offerId": "conformance-offer", "perSeatPlan": "seats", "perSeatMax": "100", "flatPlan": "flat",
 		"otherFlatPlan": "flat-plus", "trialPlan": "trial", "meteredPlan": "metered", "dimension": "api-calls"})
+}
+
+// checkControlToken asks GET /_sandbox once: a sandbox whose control API
+// needs a token answers 401 with a Bearer challenge when the run has none
+// or the wrong one. Without this every control route would look absent,
+// and the run would skip the scenarios that need them instead of saying
+// why.
+func checkControlToken(ctx context.Context, client *http.Client, base, token string) error {
+	err := getJSON(ctx, client, base+"/_sandbox", nil)
+	var se statusError
+	if !errors.As(err, &se) || se.status != http.StatusUnauthorized {
+		return nil // any other answer is discovery's to judge
+	}
+	if token == "" {
+		return fmt.Errorf("%w: the sandbox at %s guards its control API with a token (GET /_sandbox answered 401): give it with --control-token, CONFORMANCE_CONTROL_TOKEN or controlToken in --config", ErrControlToken, base)
+	}
+	return fmt.Errorf("%w: the sandbox at %s refused the control token given (GET /_sandbox answered 401): it is not the sandbox's control_token", ErrControlToken, base)
 }

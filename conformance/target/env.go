@@ -18,7 +18,7 @@ var credentialEnvFields = []string{"CLIENT_ID", "CLIENT_SECRET", "SCOPE", "TRADI
 
 // EnvNames lists every CONFORMANCE_* variable the harness reads, sorted.
 func EnvNames() []string {
-	names := []string{envPrefix + "TARGET", envPrefix + "PRODUCT_ID", envPrefix + "CAPABILITIES"}
+	names := []string{envPrefix + "TARGET", envPrefix + "PRODUCT_ID", envPrefix + "CAPABILITIES", envPrefix + "CONTROL_TOKEN"}
 	for _, c := range scenario.CredentialNames() {
 		for _, f := range credentialEnvFields {
 			names = append(names, envPrefix+strings.ToUpper(c)+"_"+f)
@@ -58,7 +58,7 @@ func CheckEnv(environ []string) error {
 }
 
 // ApplyEnv overrides c with CONFORMANCE_* variables: CONFORMANCE_TARGET,
-// CONFORMANCE_PRODUCT_ID, CONFORMANCE_CAPABILITIES (comma separated, or
+// CONFORMANCE_PRODUCT_ID, CONFORMANCE_CONTROL_TOKEN, CONFORMANCE_CAPABILITIES (comma separated, or
 // "none" to declare that the target has none and skip discovery) and,
 // per credential (CREATE, READONLY, SECOND), CONFORMANCE_<NAME>_CLIENT_ID,
 // _CLIENT_SECRET, _SCOPE and _TRADING_PARTNER_ID. An unknown, empty or
@@ -72,6 +72,7 @@ func (c Config) ApplyEnv(getenv func(string) string) (Config, error) {
 	}
 	set(&c.URL, envPrefix+"TARGET")
 	set(&c.ProductID, envPrefix+"PRODUCT_ID")
+	set(&c.ControlToken, envPrefix+"CONTROL_TOKEN")
 	if v := getenv(envPrefix + "CAPABILITIES"); v != "" {
 		caps, err := ParseCapabilities(v)
 		if err != nil {

@@ -72,6 +72,10 @@ type Config struct {
 	// Control is the kind of control API the target has (ControlKinds);
 	// empty means our sandbox's, discovered.
 	Control string `yaml:"control"`
+	// ControlToken is our sandbox's control_token, sent as a Bearer token
+	// with the control API's requests only (package controlauth), never
+	// with the marketplace API's.
+	ControlToken string `yaml:"controlToken"`
 	// Microsoft describes the target's SaaS Fulfillment and Metering APIs.
 	Microsoft MicrosoftConfig `yaml:"microsoft"`
 	// Profile is what discovery read of our sandbox's Microsoft profile;

@@ -18,6 +18,7 @@ import (
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/controlauth"
 )
 
 // Server is a sandbox serving on a loopback port.
@@ -30,6 +31,9 @@ type Server struct {
 	http   *httptest.Server
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// controlClient sends the control token (WithControlToken) with the
+	// helpers' control calls; http.DefaultClient's transport otherwise.
+	controlClient *http.Client
 }
 
 // Option configures a Server.
@@ -56,6 +60,14 @@ func WithFixtures(f fixtures.Fixtures) Option {
 	return func(s *setup) { s.opts = append(s.opts, sandbox.WithFixtures(f)) }
 }
 
+// WithControlToken sets the sandbox's control_token: every /_sandbox
+// route but health then needs it, as a long-lived shared sandbox would.
+// The Server's helpers send it; ControlClient gives a test a client that
+// does too.
+func WithControlToken(token string) Option {
+	return WithConfig(func(c *sandbox.Config) { c.ControlToken = token })
+}
+
 // WithSandboxOptions passes options through to sandbox.New.
 func WithSandboxOptions(opts ...sandbox.Option) Option {
 	return func(s *setup) { s.opts = append(s.opts, opts...) }
@@ -80,7 +92,8 @@ func Start(opts ...Option) (*Server, error) {
 	hs.Listener = sb.Listener(hs.Listener) // net/http's own refusals in the envelope, as the binary answers them
 	hs.Start()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := &Server{URL: base, Sandbox: sb, http: hs, cancel: cancel}
+	srv := &Server{URL: base, Sandbox: sb, http: hs, cancel: cancel,
+		controlClient: controlauth.Client(nil, s.cfg.ControlToken, hs.Listener.Addr().String())}
 	srv.wg.Add(1)
 	go func() { defer srv.wg.Done(); sb.Run(ctx) }()
 	return srv, srv.waitHealthy()
@@ -112,6 +125,12 @@ func (s *Server) waitHealthy() error {
 	s.Close()
 	return fmt.Errorf("sandbox at %s did not become healthy within 5s", s.URL)
 }
+
+// ControlClient is an HTTP client that adds the control token, when the
+// sandbox has one, to the control API requests it sends to this server
+// (package controlauth says which requests those are), and to no other
+// request: marketplace calls go as the test wrote them.
+func (s *Server) ControlClient() *http.Client { return s.controlClient }
 
 // Close stops the clock and the server.
 func (s *Server) Close() {
@@ -168,7 +187,7 @@ type MicrosoftPublisher struct {
 // MicrosoftPublisher looks a publisher up in the running sandbox's
 // fixtures (its webhook and landing-page URLs as patched since the start).
 func (s *Server) MicrosoftPublisher(id string) (MicrosoftPublisher, error) {
-	resp, err := http.Get(s.URL + "/_sandbox/microsoft/fixtures")
+	resp, err := s.controlClient.Get(s.URL + "/_sandbox/microsoft/fixtures")
 	if err != nil {
 		return MicrosoftPublisher{}, err
 	}

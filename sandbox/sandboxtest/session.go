@@ -136,7 +136,7 @@ func (s *Server) control(method, path string, body any, want int, out any) error
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.controlClient.Do(req)
 	if err != nil {
 		return err
 	}

@@ -124,10 +124,17 @@ func (c *Container) call(ctx context.Context, method, path string, in, out any) 
 		}
 		body = bytes.NewReader(b)
 	}
-	return c.do(ctx, method, path, "application/json", body, out)
+	return c.send(ctx, method, path, "application/json", body, out, path != "/_sandbox/health")
 }
 
+// do sends a marketplace API request: never with the control token.
 func (c *Container) do(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
+	return c.send(ctx, method, path, contentType, body, out, false)
+}
+
+// send makes one request; control says it is a control API request,
+// which carries the control token when the sandbox has one.
+func (c *Container) send(ctx context.Context, method, path, contentType string, body io.Reader, out any, control bool) error {
 	base, err := c.URL(ctx)
 	if err != nil {
 		return err
@@ -138,6 +145,9 @@ func (c *Container) do(ctx context.Context, method, path, contentType string, bo
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if control && c.controlToken != "" {
+		req.Header.Set("Authorization", "Bearer "+c.controlToken)
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {

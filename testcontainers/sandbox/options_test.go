@@ -38,6 +38,11 @@ func TestOptions(t *testing.T) {
 			wantEnv: map[string]string{"SANDBOX_CLOCK": "frozen", "SANDBOX_CLOCK_START": "2030-01-02T03:04:05Z"},
 		},
 		{
+			name:    "control token",
+			opt:     sandbox.WithControlToken("a-control-token-of-32-characters"),
+			wantEnv: map[string]string{"SANDBOX_CONTROL_TOKEN": "a-control-token-of-32-characters"},
+		},
+		{
 			name:      "frozen clock from now",
 			opt:       sandbox.WithFrozenClock(time.Time{}),
 			wantEnv:   map[string]string{"SANDBOX_CLOCK": "frozen"},

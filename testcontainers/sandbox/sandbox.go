@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -38,6 +39,9 @@ const (
 type Container struct {
 	testcontainers.Container
 	client *http.Client
+	// controlToken is the container's SANDBOX_CONTROL_TOKEN, read back
+	// from it once started: the control calls send it.
+	controlToken string
 }
 
 // Run starts the sandbox image img and waits until it is healthy. Options
@@ -84,7 +88,44 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 	case err != nil:
 		return c, fmt.Errorf("run marketplace-sandbox: %w", err)
 	}
+	if c.controlToken, err = envOf(ctx, ctr, controlTokenEnv); err != nil {
+		return c, fmt.Errorf("run marketplace-sandbox: reading its control token: %w", err)
+	}
 	return c, nil
+}
+
+// controlTokenEnv is the sandbox's control_token setting.
+const controlTokenEnv = "SANDBOX_CONTROL_TOKEN"
+
+// WithControlToken sets the sandbox's control token (at least 16 visible
+// ASCII characters): its control API then refuses every request without
+// it but /_sandbox/health, as a sandbox shared by a team would. The
+// Container's control calls (Reset, Advance, Partners...) send it; a
+// token given as testcontainers.WithEnv(SANDBOX_CONTROL_TOKEN) is found
+// too.
+func WithControlToken(token string) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithEnv(map[string]string{controlTokenEnv: token})
+}
+
+// ControlToken is the container's control token ("" for none), for a
+// test's own control requests: send it as "Authorization: Bearer <token>".
+func (c *Container) ControlToken() string { return c.controlToken }
+
+// envOf is the value of one environment variable the container runs with.
+func envOf(ctx context.Context, ctr testcontainers.Container, name string) (string, error) {
+	info, err := ctr.Inspect(ctx)
+	if err != nil {
+		return "", err
+	}
+	if info.Config == nil {
+		return "", nil
+	}
+	for _, kv := range info.Config.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v, nil
+		}
+	}
+	return "", nil
 }
 
 // publishOnLoopback binds the sandbox's port to a random port of the

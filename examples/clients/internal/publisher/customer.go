@@ -23,6 +23,7 @@ func (a *app) buy(ctx context.Context, planID string, quantity int) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	a.controlAuth(req)
 	var bought struct {
 		SubscriptionID string `json:"subscriptionId"`
 		LandingPageURL string `json:"landingPageUrl"`
@@ -63,6 +64,7 @@ func (a *app) sessionDone(ctx context.Context) bool {
 	if err != nil {
 		return false
 	}
+	a.controlAuth(req)
 	var s struct {
 		Challenges []struct {
 			State string `json:"state"`
@@ -77,4 +79,12 @@ func (a *app) sessionDone(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// controlAuth adds the sandbox's control token, when it has one, to a
+// request for its control API (never to the marketplace API's).
+func (a *app) controlAuth(req *http.Request) {
+	if a.env.ControlToken != "" {
+		req.Header.Set("Authorization", "Bearer "+a.env.ControlToken)
+	}
 }

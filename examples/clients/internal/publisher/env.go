@@ -29,6 +29,9 @@ type Env struct {
 	PlanID        string // MARKETPLACE_PLAN_ID: a flat-rate plan
 	SeatPlanID    string // MARKETPLACE_SEAT_PLAN_ID: a per-seat plan
 	ControlURL    string // SANDBOX_CONTROL_URL: the test plays the customer here
+	// ControlToken is SANDBOX_CONTROL_TOKEN, the sandbox's control_token
+	// when it has one: sent with the control calls only.
+	ControlToken string
 	// SessionURL is the session to watch for the end of its challenges:
 	// SANDBOX_SESSION_URL, else SANDBOX_BASE_URL/_sandbox/sessions/
 	// SANDBOX_SESSION_ID; empty outside a session.
@@ -43,7 +46,7 @@ func LoadEnv(getenv func(string) string) (Env, error) {
 		TenantID: getenv("AZURE_TENANT_ID"), ClientID: getenv("AZURE_CLIENT_ID"), ClientSecret: getenv("AZURE_CLIENT_SECRET"),
 		Scope: getenv("MARKETPLACE_SCOPE"), WebhookURL: getenv("MARKETPLACE_WEBHOOK_URL"), LandingURL: getenv("MARKETPLACE_LANDING_URL"),
 		OfferID: getenv("MARKETPLACE_OFFER_ID"), PlanID: getenv("MARKETPLACE_PLAN_ID"), SeatPlanID: getenv("MARKETPLACE_SEAT_PLAN_ID"),
-		ControlURL: trim("SANDBOX_CONTROL_URL"), SessionURL: getenv("SANDBOX_SESSION_URL"),
+		ControlURL: trim("SANDBOX_CONTROL_URL"), SessionURL: getenv("SANDBOX_SESSION_URL"), ControlToken: getenv("SANDBOX_CONTROL_TOKEN"),
 	}
 	if e.SessionURL == "" && getenv("SANDBOX_SESSION_ID") != "" && getenv("SANDBOX_BASE_URL") != "" {
 		e.SessionURL = trim("SANDBOX_BASE_URL") + "/_sandbox/sessions/" + getenv("SANDBOX_SESSION_ID")
