@@ -38,12 +38,13 @@ func (m *Marketplace) resolve(w http.ResponseWriter, r *http.Request, c caller) 
 		return newError(CodeBadRequest, HeaderMarketplaceToken, "The marketplace token is invalid."+tokenHint(value))
 	case expired:
 		return newError(CodeBadRequest, HeaderMarketplaceToken, "The marketplace token has expired.")
-	case t.publisherID != c.publisher.ID:
-		return errForbidden()
 	}
 	s, err := m.subs.Get(t.subscriptionID)
 	if err != nil {
 		return m.refusalError(err, "subscriptionId")
+	}
+	if s.PublisherID != c.publisher.ID {
+		return errForbidden()
 	}
 	m.subs.Note(s.ID, subscription.Event{At: m.now(), Kind: "resolve", Detail: "resolved by " + c.publisher.ID})
 	writeJSON(w, http.StatusOK, resolvedSubscription{ID: s.ID, SubscriptionName: s.Name, OfferID: s.OfferID, PlanID: s.PlanID, Quantity: s.Quantity, Subscription: s})

@@ -140,7 +140,7 @@ func (d *Dispatcher) Drop(id, why string) (Held, error) {
 		h.timer.Stop()
 	}
 	del := d.unsent(h.message, OutcomeDropped, Cause{Why: why})
-	d.deliveries = append(d.deliveries, del)
+	d.keep(del)
 	d.mu.Unlock()
 	if d.cfg.Observe != nil {
 		d.cfg.Observe(del)

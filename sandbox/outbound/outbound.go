@@ -186,6 +186,11 @@ type Config struct {
 	NewRequestID func() string
 	// Journal, when set, links a request id to the journal's record.
 	Journal func(requestID string) string
+	// Unlisted: the dispatcher keeps no list of past deliveries
+	// (Deliveries is empty) and Observe is their only record, for a
+	// vendor that keeps its own bounded log (Microsoft's webhooks): a
+	// long-lived sandbox would otherwise grow the list without end.
+	Unlisted bool
 }
 
 // Any2xx is the success policy that accepts every 2xx answer.
@@ -244,9 +249,16 @@ func (d *Dispatcher) Reset() {
 
 func (d *Dispatcher) record(del Delivery) {
 	d.mu.Lock()
-	d.deliveries = append(d.deliveries, del)
+	d.keep(del)
 	d.mu.Unlock()
 	if d.cfg.Observe != nil {
 		d.cfg.Observe(del)
+	}
+}
+
+// keep lists del unless the dispatcher is Unlisted; d.mu is held.
+func (d *Dispatcher) keep(del Delivery) {
+	if !d.cfg.Unlisted {
+		d.deliveries = append(d.deliveries, del)
 	}
 }
