@@ -82,6 +82,7 @@ type Marketplace struct {
 	received   *receivedLog
 	meters     *meterStore
 	rules      *webhookRules
+	timers     timerStore
 	sender     sender
 	// secret signs continuation tokens.
 	secret [32]byte
@@ -183,6 +184,7 @@ func (m *Marketplace) Reset() {
 	m.received.reset()
 	m.meters.reset()
 	m.rules.reset()
+	m.timers.reset()
 	m.sender.reset()
 	m.registerApps()
 }

@@ -92,9 +92,9 @@ const (
 	flagAutoRenew = 1 << iota
 	flagIsTest
 	flagIsFreeTrial
-	flagDefaultName       // Name is the stored prefix + " " + ID[:8]
-	flagPurchaserIsBenef  // Purchaser == Beneficiary
-	flagNilAllowed        // AllowedCustomerOperations is nil
+	flagDefaultName      // Name is the stored prefix + " " + ID[:8]
+	flagPurchaserIsBenef // Purchaser == Beneficiary
+	flagNilAllowed       // AllowedCustomerOperations is nil
 )
 
 func (e *encoder) subscription(s Subscription) {
