@@ -200,11 +200,9 @@ func (m *Marketplace) listSubscriptions(w http.ResponseWriter, r *http.Request, 
 		}
 		offset = n
 	}
-	all := m.subs.List(func(s subscription.Subscription) bool { return s.PublisherID == c.publisher.ID })
-	start := min(offset, len(all))
-	end := min(start+m.settings.PageSize, len(all))
-	page := subscriptionsPage{Subscriptions: all[start:end]}
-	if end < len(all) {
+	subs, total := m.subs.Page(c.publisher.ID, offset, m.settings.PageSize)
+	page := subscriptionsPage{Subscriptions: subs}
+	if end := min(offset, total) + len(subs); end < total {
 		q := url.Values{"continuationToken": {m.continuation(end, c.publisher.ID)}, "api-version": {APIVersion}}
 		page.NextLink = baseURL(r) + "/api/saas/subscriptions?" + q.Encode()
 	}

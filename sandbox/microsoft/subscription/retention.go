@@ -64,3 +64,25 @@ func (st *Store) Bounded() bool {
 	p := st.retains.Policy()
 	return p.Bounded()
 }
+
+// Page is the page of subscriptions of publisherID (all when "") that
+// starts at offset, at most limit of them, oldest first, and how many
+// match in all. It counts by the record's publisher and copies only the
+// page, so a listing of a store of 300 000 costs one pass over pointers,
+// not a copy of every subscription (List's).
+func (st *Store) Page(publisherID string, offset, limit int) ([]Subscription, int) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := []Subscription{}
+	total := 0
+	for _, rec := range st.order {
+		if rec.gone || (publisherID != "" && rec.publisherID != publisherID) {
+			continue
+		}
+		if total >= offset && len(out) < limit {
+			out = append(out, st.read(rec).sub.clone())
+		}
+		total++
+	}
+	return out, total
+}
