@@ -116,3 +116,29 @@ func BenchmarkSubscriptionMemory(b *testing.B) {
 	}
 	b.ReportMetric(float64(after)/(1<<20), "heap-MiB")
 }
+
+// TestFinalSubscriptionMemoryIsBounded: one more final subscription costs
+// at most 1 KB of live heap (issue 15; BenchmarkSubscriptionMemory
+// measures about 630 bytes). The delivery logs are bounded to 100 rows,
+// so that they are full before the measured half; the limit is what the
+// issue allows, with the measured cost well inside it.
+func TestFinalSubscriptionMemoryIsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 3 000 subscriptions")
+	}
+	e := newEnv(t, func(su *setup) { su.settings = func(s *microsoft.Settings) { s.Webhook.MaxDeliveries = 100 } })
+	l := newLifecycle(e)
+	l.live(1000)
+	before := liveHeap()
+	const n = 2000
+	last := l.live(n)
+	grown := int64(liveHeap()) - int64(before)
+	if got := l.call(http.MethodGet, "/api/saas/subscriptions/"+last+v, "", http.StatusOK); !strings.Contains(got, `"Unsubscribed"`) {
+		t.Fatalf("not final: %s", got)
+	}
+	if per := grown / n; per > 1024 {
+		t.Errorf("each final subscription keeps %d bytes of heap; at most 1024", per)
+	} else {
+		t.Logf("%d bytes of heap per final subscription", per)
+	}
+}
