@@ -80,7 +80,7 @@ func (st *Store) Page(publisherID string, offset, limit int) ([]Subscription, in
 			continue
 		}
 		if total >= offset && len(out) < limit {
-			out = append(out, st.read(rec).sub.clone())
+			out = append(out, st.subscriptionOf(rec))
 		}
 		total++
 	}

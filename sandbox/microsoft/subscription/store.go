@@ -186,7 +186,20 @@ func (st *Store) Get(id string) (Subscription, error) {
 	if err != nil {
 		return Subscription{}, err
 	}
-	return st.read(rec).sub.clone(), nil
+	return st.subscriptionOf(rec), nil
+}
+
+// subscriptionOf is a copy of the record's subscription. It is a frozen
+// record's first part: a GET, the call publishers make most, and a
+// listing decode only it.
+func (st *Store) subscriptionOf(rec *record) Subscription {
+	if rec.live == nil {
+		d := decoder{b: rec.frozen, in: &st.intern}
+		if s := d.subscription(); d.err == nil {
+			return s
+		}
+	}
+	return st.read(rec).sub.clone()
 }
 
 func (st *Store) find(id string) (*record, error) {
