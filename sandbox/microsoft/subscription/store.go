@@ -167,15 +167,13 @@ func (st *Store) settle(rec *record, now time.Time) {
 	if rec.live == nil || !rec.live.final() {
 		return
 	}
-	b, ok := freeze(rec.live, &st.intern)
-	if !ok {
-		return
-	}
 	if !rec.queued {
 		rec.queued = true
 		st.retains.Final(rec.id, now)
 	}
-	rec.live, rec.frozen = nil, b
+	if b, ok := freeze(rec.live, &st.intern); ok {
+		rec.live, rec.frozen = nil, b
+	}
 }
 
 // Get returns the subscription with id.
