@@ -142,3 +142,18 @@ func TestFinalSubscriptionMemoryIsBounded(t *testing.T) {
 		t.Logf("%d bytes of heap per final subscription", per)
 	}
 }
+
+// BenchmarkControlListing is one page (the default 100) of GET
+// /_sandbox/microsoft/subscriptions over 20 000 final subscriptions: the
+// store pages, so its allocations are the page's, not the store's.
+//
+//	go test -run '^$' -bench BenchmarkControlListing -benchmem ./sandbox/microsoft/
+func BenchmarkControlListing(b *testing.B) {
+	e := newEnv(b)
+	l := newLifecycle(e)
+	l.live(20000)
+	b.ResetTimer()
+	for b.Loop() {
+		l.call(http.MethodGet, "/_sandbox/microsoft/subscriptions?offset=10000", "", http.StatusOK)
+	}
+}
