@@ -11,6 +11,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/gitlab"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/entra"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/retention"
 )
 
 // offering is a marketplace the sandbox knows how to build, and what the
@@ -54,10 +55,15 @@ var catalogue = map[string]offering{
 			if err != nil {
 				return nil, err
 			}
+			var evicted retention.Observer
+			if o.evicted != nil {
+				evicted = o.evicted("microsoft")
+			}
 			return microsoft.New(cfg.Microsoft, fx.Microsoft, clk,
 				microsoft.WithLogger(o.log), microsoft.WithBaseURL(baseURLOr(o)), microsoft.WithHTTPClient(o.client),
 				microsoft.WithAuthenticator(issuer), microsoft.WithSigner(issuer), microsoft.WithWebhookVerifier(issuer),
-				microsoft.WithTokenIssuer(issuer), microsoft.WithOutboundJournal(o.outbound))
+				microsoft.WithTokenIssuer(issuer), microsoft.WithOutboundJournal(o.outbound),
+				microsoft.WithRetention(cfg.Retention, evicted))
 		},
 	},
 }

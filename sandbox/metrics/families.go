@@ -79,7 +79,7 @@ var families = []Family{
 	{Name: JournalDropped, Type: typeCounter, Read: true,
 		Help: "Journal entries no longer kept: evicted to stay within journal.max_entries and journal.max_bytes, or cleared (reset, DELETE /_sandbox/journal)."},
 	{Name: RecordsHeld, Type: typeGauge, Labels: []string{"marketplace", "kind"}, Read: true,
-		Help: "Records the marketplaces hold, by kind (gitlab: orders, tokens; microsoft: subscriptions, operations, usage_events, usage_events_received, tokens)."},
+		Help: "Records the marketplaces hold, by kind (gitlab: orders, tokens; microsoft: subscriptions, operations, usage_events, usage_events_received)."},
 	{Name: RecordsEvicted, Type: typeCounter, Labels: []string{"marketplace", "kind"},
 		Help: "Records evicted by retention, by kind (the kinds of sandbox_records_held)."},
 	{Name: SessionsOpen, Type: typeGauge, Read: true,

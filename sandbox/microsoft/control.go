@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/gorilla/mux"
 
@@ -115,16 +116,28 @@ func (m *Marketplace) listControlSubscriptions(r *http.Request) (any, error) {
 	if _, ok := m.publishers.get(pub); pub != "" && !ok {
 		return nil, controlBad("No publisher %q.", pub)
 	}
-	subs := m.subs.List(func(s subscription.Subscription) bool { return pub == "" || s.PublisherID == pub })
-	out := listing.Of(r, "subscriptions", subs, pg)
+	// The store pages: only the page's subscriptions are copied.
+	subs, total := m.subs.Page(pub, pg.Offset, pg.Limit)
 	views := []subscriptionView{}
-	for _, s := range out["subscriptions"].([]subscription.Subscription) {
+	for _, s := range subs {
 		if v, err := m.view(s.ID); err == nil {
 			views = append(views, v)
 		}
 	}
-	out["subscriptions"] = views
-	return out, nil
+	return pagedAnswer(r, "subscriptions", views, total, pg), nil
+}
+
+// pagedAnswer is listing.Of's answer for a page the store cut: the page
+// under name, total, limit, offset and next when more remain.
+func pagedAnswer[T any](r *http.Request, name string, page []T, total int, pg listing.Page) map[string]any {
+	out := map[string]any{name: page, "total": total, "limit": pg.Limit, "offset": pg.Offset}
+	if end := min(pg.Offset, total) + len(page); end < total {
+		q := r.URL.Query()
+		q.Set("offset", strconv.Itoa(end))
+		q.Set("limit", strconv.Itoa(pg.Limit))
+		out["next"] = r.URL.Path + "?" + q.Encode()
+	}
+	return out
 }
 
 // getControlSubscription is GET /_sandbox/microsoft/subscriptions/{id}.

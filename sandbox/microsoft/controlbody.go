@@ -72,6 +72,7 @@ type answer struct {
 // control adapts a control handler that returns a value or an error.
 func (m *Marketplace) control(h func(r *http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.sweep()
 		v, err := h(r)
 		w.Header().Set("Cache-Control", "no-store")
 		if err != nil {

@@ -38,12 +38,13 @@ func (m *Marketplace) resolve(w http.ResponseWriter, r *http.Request, c caller) 
 		return newError(CodeBadRequest, HeaderMarketplaceToken, "The marketplace token is invalid."+tokenHint(value))
 	case expired:
 		return newError(CodeBadRequest, HeaderMarketplaceToken, "The marketplace token has expired.")
-	case t.publisherID != c.publisher.ID:
-		return errForbidden()
 	}
 	s, err := m.subs.Get(t.subscriptionID)
 	if err != nil {
 		return m.refusalError(err, "subscriptionId")
+	}
+	if s.PublisherID != c.publisher.ID {
+		return errForbidden()
 	}
 	m.subs.Note(s.ID, subscription.Event{At: m.now(), Kind: "resolve", Detail: "resolved by " + c.publisher.ID})
 	writeJSON(w, http.StatusOK, resolvedSubscription{ID: s.ID, SubscriptionName: s.Name, OfferID: s.OfferID, PlanID: s.PlanID, Quantity: s.Quantity, Subscription: s})
@@ -199,11 +200,9 @@ func (m *Marketplace) listSubscriptions(w http.ResponseWriter, r *http.Request, 
 		}
 		offset = n
 	}
-	all := m.subs.List(func(s subscription.Subscription) bool { return s.PublisherID == c.publisher.ID })
-	start := min(offset, len(all))
-	end := min(start+m.settings.PageSize, len(all))
-	page := subscriptionsPage{Subscriptions: all[start:end]}
-	if end < len(all) {
+	subs, total := m.subs.Page(c.publisher.ID, offset, m.settings.PageSize)
+	page := subscriptionsPage{Subscriptions: subs}
+	if end := min(offset, total) + len(subs); end < total {
 		q := url.Values{"continuationToken": {m.continuation(end, c.publisher.ID)}, "api-version": {APIVersion}}
 		page.NextLink = baseURL(r) + "/api/saas/subscriptions?" + q.Encode()
 	}

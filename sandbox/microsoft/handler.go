@@ -57,6 +57,7 @@ func (m *Marketplace) api(h apiFunc) http.Handler {
 		}
 		if err == nil {
 			journal.Identify(w, c.publisher.ID, c.principal.AppID)
+			m.sweep()
 			err = h(w, r, c)
 		}
 		if err != nil {

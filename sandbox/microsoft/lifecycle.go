@@ -2,8 +2,10 @@ package microsoft
 
 import (
 	"context"
+	"sync"
 	"time"
 
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/clock"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
 )
 
@@ -28,16 +30,77 @@ func (m *Marketplace) activateSubscription(id string, a subscription.Activation)
 	return nil
 }
 
-func (m *Marketplace) at(t time.Time, name string, job func()) {
-	m.clock.AfterFunc(t.Sub(m.now()), name, func(context.Context) { job() })
+// at runs job at t, for the subscription id; the timers of a
+// subscription that ends are stopped (ended), so that a final one holds
+// no clock job for the month or years its term had left.
+func (m *Marketplace) at(id string, kind int, t time.Time, name string, job func()) {
+	m.timers.add(id, kind, m.clock.AfterFunc(t.Sub(m.now()), name, func(context.Context) { job() }))
+}
+
+// ended stops the timers of a subscription that became Unsubscribed.
+func (m *Marketplace) ended(s subscription.Subscription) {
+	if s.SaasSubscriptionStatus == subscription.Unsubscribed {
+		m.timers.stop(s.ID)
+	}
+}
+
+// timerStore holds each subscription's newest lifecycle timer of each
+// kind (a newer one replaces the one before, which has fired).
+type timerStore struct {
+	// mu guards bySub.
+	mu    sync.Mutex
+	bySub map[string]*[timerKinds]*clock.Timer
+}
+
+// Kinds of lifecycle timers.
+const (
+	timerTerm = iota
+	timerTrial
+	timerGrace
+	timerKinds
+)
+
+func (ts *timerStore) add(id string, kind int, t *clock.Timer) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.bySub == nil {
+		ts.bySub = map[string]*[timerKinds]*clock.Timer{}
+	}
+	set := ts.bySub[id]
+	if set == nil {
+		set = new([timerKinds]*clock.Timer)
+		ts.bySub[id] = set
+	}
+	set[kind] = t
+}
+
+func (ts *timerStore) stop(id string) {
+	ts.mu.Lock()
+	set := ts.bySub[id]
+	delete(ts.bySub, id)
+	ts.mu.Unlock()
+	if set == nil {
+		return
+	}
+	for _, t := range set {
+		if t != nil {
+			t.Stop()
+		}
+	}
+}
+
+func (ts *timerStore) reset() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.bySub = nil
 }
 
 // scheduleTermEnd: at the end of the term a Subscribed subscription
 // renews (autoRenew) or is unsubscribed; a Suspended one waits for the
 // 30-day rule.
 func (m *Marketplace) scheduleTermEnd(s subscription.Subscription) {
-	over := s.TermOver()
-	m.at(over, "microsoft: term end of "+s.ID, func() { m.termEnded(s.ID, over) })
+	id, over := s.ID, s.TermOver()
+	m.at(id, timerTerm, over, "microsoft: term end of "+id, func() { m.termEnded(id, over) })
 }
 
 func (m *Marketplace) termEnded(id string, over time.Time) {
@@ -56,9 +119,9 @@ func (m *Marketplace) termEnded(id string, over time.Time) {
 // scheduleTrialEnd: a free trial converts at its end, silently: the
 // subscription stays Subscribed with isFreeTrial false.
 func (m *Marketplace) scheduleTrialEnd(s subscription.Subscription) {
-	ends := s.TrialEnds()
-	m.at(ends, "microsoft: free trial end of "+s.ID, func() {
-		_, _, _ = m.subs.Update(s.ID, func(x *subscription.Subscription) error {
+	id, ends := s.ID, s.TrialEnds()
+	m.at(id, timerTrial, ends, "microsoft: free trial end of "+id, func() {
+		_, _, _ = m.subs.Update(id, func(x *subscription.Subscription) error {
 			if !x.TrialEnds().Equal(ends) {
 				return subscription.Refuse(subscription.WrongState, "trial moved")
 			}
@@ -70,9 +133,9 @@ func (m *Marketplace) scheduleTrialEnd(s subscription.Subscription) {
 // scheduleGraceEnd: 30 days (microsoft.suspended_grace) Suspended and
 // Microsoft unsubscribes.
 func (m *Marketplace) scheduleGraceEnd(s subscription.Subscription) {
-	since := s.SuspendedAt()
-	m.at(since.Add(m.settings.SuspendedGrace), "microsoft: suspension grace end of "+s.ID, func() {
-		cur, err := m.subs.Get(s.ID)
+	id, since := s.ID, s.SuspendedAt()
+	m.at(id, timerGrace, since.Add(m.settings.SuspendedGrace), "microsoft: suspension grace end of "+id, func() {
+		cur, err := m.subs.Get(id)
 		if err != nil || cur.SaasSubscriptionStatus != subscription.Suspended || !cur.SuspendedAt().Equal(since) {
 			return
 		}
@@ -107,6 +170,7 @@ func (m *Marketplace) notify(s subscription.Subscription, action subscription.Ac
 	case subscription.ActionSuspend:
 		m.scheduleGraceEnd(after)
 	}
+	m.ended(after)
 	m.sendWebhook(op, before, false)
 	return op, nil
 }
@@ -120,6 +184,7 @@ func (m *Marketplace) scheduleCompletion(subID, opID string) {
 		if err != nil || st.Operation.Status != subscription.OpSucceeded {
 			return
 		}
+		m.ended(st.After)
 		m.sendWebhook(st.Operation, st.Before, false)
 	})
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/entra"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/outbound"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/retention"
 )
 
 // Principal is who a fulfillment API call comes from: the tenant and the
@@ -82,6 +83,7 @@ type Marketplace struct {
 	received   *receivedLog
 	meters     *meterStore
 	rules      *webhookRules
+	timers     timerStore
 	sender     sender
 	// secret signs continuation tokens.
 	secret [32]byte
@@ -100,6 +102,9 @@ type options struct {
 	issuer   TokenIssuer
 	journal  func(journal.Entry)
 	plan     func(subscriptionID, action string) outbound.Plan
+	// retention and evicted: see WithRetention.
+	retention retention.Policy
+	evicted   retention.Observer
 }
 
 // WithLogger sets the logger (default: discard).
@@ -155,7 +160,7 @@ func New(s Settings, fx fixtures.Microsoft, clk *clock.Clock, opts ...Option) (*
 		settings: s, clock: clk, log: o.log, opts: o,
 		catalog:    newCatalog(fx),
 		publishers: newPublisherStore(fx.Publishers),
-		subs:       subscription.NewStore(),
+		subs:       subscription.NewStore(o.retention),
 		tokens:     newTokenStore(),
 		webhooks:   newDeliveryLog(s.Webhook.MaxDeliveries),
 		received:   newReceivedLog(s.Webhook.MaxDeliveries),
@@ -183,6 +188,7 @@ func (m *Marketplace) Reset() {
 	m.received.reset()
 	m.meters.reset()
 	m.rules.reset()
+	m.timers.reset()
 	m.sender.reset()
 	m.registerApps()
 }

@@ -4,12 +4,12 @@ package microsoft
 // metrics (sandbox_records_held): subscriptions and the operations they
 // keep, the usage events accepted (what GET /api/usageEvents lists and
 // duplicates are judged by) and received (the control API's log, refused
-// ones included), and the purchase tokens issued.
+// ones included). Purchase tokens are sealed, not stored: none is held.
 func (m *Marketplace) Records() map[string]int {
-	subs, ops := m.subs.Len()
+	subs, ops := m.subs.Counts()
 	accepted, received := m.meters.len()
 	return map[string]int{"subscriptions": subs, "operations": ops, "usage_events": accepted,
-		"usage_events_received": received, "tokens": m.tokens.len()}
+		"usage_events_received": received}
 }
 
 // Deliveries names what the marketplace sends over HTTP (the webhooks to

@@ -1,14 +1,18 @@
 package microsoft
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/fixtures"
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/microsoft/subscription"
 )
 
 // catalog is the offers and plans of the fixtures; it never changes.
@@ -127,31 +131,42 @@ func resolveURL(base, raw string) string {
 // purchaseToken is what a marketplace token stands for.
 type purchaseToken struct {
 	subscriptionID string
-	publisherID    string
 	expires        time.Time
 }
 
-// tokenStore holds the marketplace tokens of the landing page
-// (docs/microsoft.md §4, §5).
+// tokenStore makes and reads the marketplace tokens of the landing page
+// (docs/microsoft.md §4, §5). It keeps none: a token is the
+// subscription's id, its expiry and a counter, sealed with an HMAC under
+// a key drawn at start and at every reset, so a long-lived sandbox does
+// not keep one per purchase for ever, an expired token still says it
+// expired, and a token from before a reset is unknown, as before.
 type tokenStore struct {
-	// mu guards byValue.
-	mu      sync.Mutex
-	byValue map[string]purchaseToken
+	// mu guards key.
+	mu  sync.Mutex
+	key [32]byte
 }
 
-func newTokenStore() *tokenStore { return &tokenStore{byValue: map[string]purchaseToken{}} }
-
-// len counts the purchase tokens held.
-func (s *tokenStore) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.byValue)
+func newTokenStore() *tokenStore {
+	s := &tokenStore{}
+	s.reset()
+	return s
 }
 
 func (s *tokenStore) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.byValue = map[string]purchaseToken{}
+	_, _ = rand.Read(s.key[:])
+}
+
+// tokenBytes: 16 of the id, 8 of the expiry, 4 of the counter, 32 of MAC.
+const tokenBytes = 60
+
+func (s *tokenStore) seal(b []byte) {
+	s.mu.Lock()
+	h := hmac.New(sha256.New, s.key[:])
+	s.mu.Unlock()
+	h.Write(b[:28])
+	copy(b[28:], h.Sum(nil))
 }
 
 // issue makes a new opaque token. It is standard base64 and always holds
@@ -159,24 +174,37 @@ func (s *tokenStore) reset() {
 // without URL-decoding it (%2B, %2F) or that decodes '+' into ' ' sends
 // a token that does not resolve, as with the real marketplace.
 func (s *tokenStore) issue(t purchaseToken) string {
-	var value string
-	for !strings.Contains(value, "+") || !strings.Contains(value, "/") {
-		var b [60]byte
-		_, _ = rand.Read(b[:])
-		value = base64.StdEncoding.EncodeToString(b[:])
+	id, ok := subscription.GUIDBytes(t.subscriptionID)
+	if !ok {
+		panic("microsoft: a subscription id that is not the sandbox's GUID: " + t.subscriptionID)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.byValue[value] = t
-	return value
+	var b [tokenBytes]byte
+	copy(b[:16], id[:])
+	binary.BigEndian.PutUint64(b[16:24], uint64(t.expires.UnixNano()))
+	_, _ = rand.Read(b[24:28])
+	for counter := binary.BigEndian.Uint32(b[24:28]); ; counter++ {
+		binary.BigEndian.PutUint32(b[24:28], counter)
+		s.seal(b[:])
+		if value := base64.StdEncoding.EncodeToString(b[:]); strings.Contains(value, "+") && strings.Contains(value, "/") {
+			return value
+		}
+	}
 }
 
-// lookup finds a token; expired reports one past its lifetime.
+// lookup reads a token; expired reports one past its lifetime. The
+// subscription it names may be gone (evicted): the caller asks the store.
 func (s *tokenStore) lookup(value string, now time.Time) (t purchaseToken, found, expired bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, found = s.byValue[value]
-	return t, found, found && !now.Before(t.expires)
+	b, err := base64.StdEncoding.Strict().DecodeString(value)
+	if err != nil || len(b) != tokenBytes {
+		return t, false, false
+	}
+	want := append([]byte(nil), b...)
+	s.seal(want)
+	if !hmac.Equal(want[28:], b[28:]) {
+		return t, false, false
+	}
+	t = purchaseToken{subscriptionID: subscription.FormatGUID(b[:16]), expires: time.Unix(0, int64(binary.BigEndian.Uint64(b[16:24]))).UTC()}
+	return t, true, !now.Before(t.expires)
 }
 
 // landingURL is the landing page URL with the token as its query.

@@ -66,7 +66,8 @@ func (m *Marketplace) purchase(r *http.Request) (any, error) {
 	now := m.now()
 	expires := now.Add(m.settings.PurchaseTokenLifetime)
 	m.subs.Add(s, subscription.Event{At: now, Kind: "purchase", Detail: fmt.Sprintf("purchased %s / %s", s.OfferID, s.PlanID)})
-	token := m.tokens.issue(purchaseToken{subscriptionID: s.ID, publisherID: s.PublisherID, expires: expires})
+	token := m.tokens.issue(purchaseToken{subscriptionID: s.ID, expires: expires})
+	m.sweep() // one more held may pass retention.max_records
 	landing := landingURL(resolveURL(baseURLOr(r, m.opts.baseURL), pub.LandingPageURL), token)
 	return answer{status: http.StatusCreated, body: purchaseAnswer{
 		SubscriptionID: s.ID, Token: url.QueryEscape(token),

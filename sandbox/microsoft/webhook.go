@@ -37,11 +37,15 @@ type webhook struct {
 	ackable bool
 	// forge is the forged copy a webhook rule asked for, if any.
 	forge forgery
+	// unsettled counts the original and the copies still to reach an
+	// outcome that ends them (delivered, abandoned, rejected, dropped).
+	unsettled int
 }
 
 // sender delivers webhooks (outboundSender; tests may count them).
 type sender interface {
 	send(w webhook)
+	delivering(subscriptionID string) bool
 	reset()
 }
 
@@ -125,13 +129,17 @@ type outboundSender struct {
 	m          *Marketplace
 	dispatcher *outbound.Dispatcher
 
-	// mu guards meta.
-	mu   sync.Mutex
-	meta map[string]webhook
+	// mu guards meta and moving. meta is the webhooks not yet settled
+	// (observe forgets each once its original and copies are); moving
+	// counts them by subscription, which retention never evicts while
+	// one is pending.
+	mu     sync.Mutex
+	meta   map[string]webhook
+	moving map[string]int
 }
 
 func newOutboundSender(m *Marketplace) *outboundSender {
-	s := &outboundSender{m: m, meta: map[string]webhook{}}
+	s := &outboundSender{m: m, meta: map[string]webhook{}, moving: map[string]int{}}
 	c := *m.opts.client
 	// A redirect is a failed delivery, retried; Microsoft does not follow one.
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -150,6 +158,8 @@ func newOutboundSender(m *Marketplace) *outboundSender {
 		Observe:      s.observe,
 		NewRequestID: subscription.NewID,
 		Journal:      link,
+		// GET /_sandbox/microsoft/webhooks is the bounded deliveryLog.
+		Unlisted: true,
 	})
 	return s
 }
@@ -160,9 +170,10 @@ func (s *outboundSender) send(w webhook) {
 		return
 	}
 	plan, forge := s.planFor(w)
-	w.forge = forge
+	w.forge, w.unsettled = forge, 1+plan.Copies
 	s.mu.Lock()
 	s.meta[w.id] = w
+	s.moving[w.subscriptionID]++
 	s.mu.Unlock()
 	s.dispatcher.Schedule(outbound.Message{
 		ID: w.id, Event: string(w.action), Subject: w.subscriptionID,
@@ -263,9 +274,10 @@ func (s *outboundSender) exchanged(x outbound.Exchange) {
 	s.m.opts.journal(e)
 }
 
-// observe keeps each attempt as a row of GET /_sandbox/microsoft/webhooks.
+// observe keeps each attempt as a row of GET /_sandbox/microsoft/webhooks,
+// and forgets a webhook once it is settled.
 func (s *outboundSender) observe(d outbound.Delivery) {
-	w, _ := s.lookup(d.MessageID)
+	w, _ := s.settle(d)
 	row := Delivery{ID: d.MessageID, SubscriptionID: w.subscriptionID, OperationID: w.operationID, Action: w.action,
 		URL: d.URL, Attempt: d.Attempt, RequestID: d.RequestID, Status: d.StatusCode, Error: d.Error, Outcome: d.Outcome, SentAt: d.At,
 		Body: w.body, Journal: d.Journal}
@@ -275,9 +287,46 @@ func (s *outboundSender) observe(d outbound.Delivery) {
 	s.m.webhooks.add(row)
 }
 
+// settle returns the webhook of d and forgets it once d ends the last of
+// its original and copies: a dropped message ends them all.
+func (s *outboundSender) settle(d outbound.Delivery) (webhook, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.meta[d.MessageID]
+	if !ok {
+		return w, false
+	}
+	switch d.Outcome {
+	case outbound.OutcomeDropped:
+		w.unsettled = 0
+	case outbound.OutcomeDelivered, outbound.OutcomeAbandoned, outbound.OutcomeRejected:
+		w.unsettled--
+	default:
+		return w, true
+	}
+	if w.unsettled > 0 {
+		s.meta[d.MessageID] = w
+		return w, true
+	}
+	delete(s.meta, d.MessageID)
+	if s.moving[w.subscriptionID]--; s.moving[w.subscriptionID] <= 0 {
+		delete(s.moving, w.subscriptionID)
+	}
+	return w, true
+}
+
+// delivering reports whether a webhook of the subscription is still to
+// settle (due, held, retrying).
+func (s *outboundSender) delivering(subscriptionID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.moving[subscriptionID] > 0
+}
+
 func (s *outboundSender) reset() {
 	s.dispatcher.Reset()
 	s.mu.Lock()
 	s.meta = map[string]webhook{}
+	s.moving = map[string]int{}
 	s.mu.Unlock()
 }

@@ -196,6 +196,10 @@ type Config struct {
 	// (an order's timeline), so a long-lived sandbox need not keep them
 	// all here.
 	Keep int
+	// Unlisted: the dispatcher keeps no list of past deliveries
+	// (Deliveries is empty) and Observe is their only record, for a
+	// vendor that keeps its own bounded log (Microsoft's webhooks).
+	Unlisted bool
 }
 
 // DefaultKeep is how many deliveries a dispatcher keeps by default.
@@ -333,9 +337,13 @@ func (d *Dispatcher) record(del Delivery) {
 	}
 }
 
-// keepLocked appends del, dropping the oldest past Config.Keep; the
-// dropped prefix is compacted away once it is half the slice.
+// keepLocked appends del, dropping the oldest past Config.Keep, unless
+// the dispatcher is Unlisted; the dropped prefix is compacted away once
+// it is half the slice.
 func (d *Dispatcher) keepLocked(del Delivery) {
+	if d.cfg.Unlisted {
+		return
+	}
 	d.deliveries = append(d.deliveries, del)
 	if len(d.deliveries)-d.head <= d.cfg.Keep {
 		return

@@ -14,7 +14,7 @@ func BenchmarkLen(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if n, _ := st.Len(); n != 300_000 {
+		if n, _ := st.Counts(); n != 300_000 {
 			b.Fatal(n)
 		}
 	}
@@ -29,6 +29,6 @@ func BenchmarkLenHold(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		st.Len()
+		st.Counts()
 	}
 }

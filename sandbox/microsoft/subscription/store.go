@@ -4,6 +4,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox/retention"
 )
 
 // Event is one entry of a subscription's timeline: what happened to it
@@ -23,7 +25,7 @@ type Event struct {
 const maxTimeline = 1000
 
 // appendEvent adds e, folding a repeat of the last event into its Count.
-func (rec *record) appendEvent(e Event) {
+func (rec *live) appendEvent(e Event) {
 	if n := len(rec.timeline); n > 0 && e.OperationID == "" {
 		last := &rec.timeline[n-1]
 		if last.Kind == e.Kind && last.Detail == e.Detail && last.OperationID == "" {
@@ -46,7 +48,7 @@ const maxOperations = 1000
 
 // addOperation keeps o, forgetting the oldest finished operation beyond
 // maxOperations.
-func (rec *record) addOperation(o *opRecord) {
+func (rec *live) addOperation(o *opRecord) {
 	if len(rec.ops) >= maxOperations {
 		for i, old := range rec.ops {
 			if old != rec.pending {
@@ -74,19 +76,31 @@ type Settlement struct {
 }
 
 // Store holds every subscription. It owns its lock and hands out copies.
+// A final subscription is frozen (freeze.go) and, under a bounded
+// retention policy, queued for eviction (retention.go).
 type Store struct {
 	// mu guards the fields below it.
-	mu    sync.Mutex
-	byID  map[string]*record
-	order []string
+	mu   sync.Mutex
+	byID map[string]*record
+	// order is every record by seq, oldest first; evicted ones stay,
+	// marked gone, until compacted (holes counts them).
+	order   []*record
+	holes   int
+	seq     uint64
+	intern  interner
+	retains retention.Queue[string]
 }
 
+// record is one subscription: live while it can move, frozen once final.
 type record struct {
-	sub Subscription
-	ops []*opRecord
-	// pending is the operation InProgress, nil when none.
-	pending  *opRecord
-	timeline []Event
+	seq         uint64
+	id          string
+	publisherID string
+	live        *live
+	frozen      []byte
+	// queued: the record is in the retention queue (it became final);
+	// gone: it was evicted (its slot in order waits for compaction).
+	queued, gone bool
 }
 
 type opRecord struct {
@@ -95,31 +109,80 @@ type opRecord struct {
 	change Change
 }
 
-// NewStore returns an empty store.
-func NewStore() *Store { return &Store{byID: map[string]*record{}} }
+// NewStore returns an empty store keeping its final subscriptions as
+// policy says (the zero Policy: all).
+func NewStore(policy ...retention.Policy) *Store {
+	st := &Store{byID: map[string]*record{}}
+	if len(policy) > 0 {
+		st.retains = retention.NewQueue[string](policy[0])
+	}
+	return st
+}
 
 // Reset forgets every subscription.
 func (st *Store) Reset() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.byID = map[string]*record{}
-	st.order = nil
+	st.order, st.holes = nil, 0
+	st.intern = interner{}
+	st.retains.Reset()
 }
 
 // Add stores a new subscription with the first event of its timeline.
 func (st *Store) Add(s Subscription, first Event) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.byID[s.ID] = &record{sub: s.clone(), timeline: []Event{first}}
-	st.order = append(st.order, s.ID)
+	st.seq++
+	rec := &record{seq: st.seq, id: s.ID, publisherID: s.PublisherID, live: &live{sub: s.clone(), timeline: []Event{first}}}
+	st.byID[s.ID] = rec
+	st.order = append(st.order, rec)
 }
 
-// Len counts the subscriptions held and their operations kept, for the
-// sandbox's metrics. Counting the operations walks every subscription
-// (30 ms for 300 000 here), so it takes the lock for lenChunk of them at
-// a time and lets requests in between: the count is then as of no single
-// instant, which a gauge scraped every few seconds can afford.
-func (st *Store) Len() (subscriptions, operations int) {
+// read is the record's state for reading: its live state, or its frozen
+// one thawed (a copy the caller may keep).
+func (st *Store) read(rec *record) *live {
+	if rec.live != nil {
+		return rec.live
+	}
+	l, err := thaw(rec.frozen, &st.intern)
+	if err != nil {
+		panic(err) // frozen by freeze in this process: a bug, not an input
+	}
+	return l
+}
+
+// open is the record's live state, to change: a frozen one is thawed and
+// stays live until settle freezes it again.
+func (st *Store) open(rec *record) *live {
+	if rec.live == nil {
+		rec.live, rec.frozen = st.read(rec), nil
+	}
+	return rec.live
+}
+
+// settle freezes a record that became (or stays) final, and queues it
+// for retention the first time.
+func (st *Store) settle(rec *record, now time.Time) {
+	if rec.live == nil || !rec.live.final() {
+		return
+	}
+	if !rec.queued {
+		rec.queued = true
+		st.retains.Final(rec.id, now)
+	}
+	if b, ok := freeze(rec.live, &st.intern); ok {
+		rec.live, rec.frozen = nil, b
+	}
+}
+
+// Counts counts the subscriptions held and the operations of those
+// still live, for the sandbox's metrics (a final subscription keeps its
+// operations inside its frozen record, which is not decoded to count
+// them). It takes the lock for lenChunk subscriptions at a time and lets
+// requests in between: the count is then as of no single instant, which
+// a gauge scraped every few seconds can afford.
+func (st *Store) Counts() (subscriptions, operations int) {
 	st.mu.Lock()
 	subscriptions = len(st.byID)
 	st.mu.Unlock()
@@ -129,9 +192,9 @@ func (st *Store) Len() (subscriptions, operations int) {
 			st.mu.Unlock()
 			return subscriptions, operations
 		}
-		for _, id := range st.order[i:min(i+lenChunk, len(st.order))] {
-			if rec := st.byID[id]; rec != nil {
-				operations += len(rec.ops)
+		for _, rec := range st.order[i:min(i+lenChunk, len(st.order))] {
+			if !rec.gone && rec.live != nil {
+				operations += len(rec.live.ops)
 			}
 		}
 		st.mu.Unlock()
@@ -150,7 +213,20 @@ func (st *Store) Get(id string) (Subscription, error) {
 	if err != nil {
 		return Subscription{}, err
 	}
-	return rec.sub.clone(), nil
+	return st.subscriptionOf(rec), nil
+}
+
+// subscriptionOf is a copy of the record's subscription. It is a frozen
+// record's first part: a GET, the call publishers make most, and a
+// listing decode only it.
+func (st *Store) subscriptionOf(rec *record) Subscription {
+	if rec.live == nil {
+		d := decoder{b: rec.frozen, in: &st.intern}
+		if s := d.subscription(); d.err == nil {
+			return s
+		}
+	}
+	return st.read(rec).sub.clone()
 }
 
 func (st *Store) find(id string) (*record, error) {
@@ -166,8 +242,11 @@ func (st *Store) List(keep func(Subscription) bool) []Subscription {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	out := []Subscription{}
-	for _, id := range st.order {
-		if s := st.byID[id].sub; keep == nil || keep(s) {
+	for _, rec := range st.order {
+		if rec.gone {
+			continue
+		}
+		if s := st.read(rec).sub; keep == nil || keep(s) {
 			out = append(out, s.clone())
 		}
 	}
@@ -182,11 +261,15 @@ func (st *Store) Detail(id string) (Detail, error) {
 	if err != nil {
 		return Detail{}, err
 	}
-	d := Detail{Subscription: rec.sub.clone(), Operations: make([]Operation, 0, len(rec.ops)), Timeline: append([]Event(nil), rec.timeline...)}
-	for _, o := range rec.ops {
+	return st.read(rec).detail(), nil
+}
+
+func (l *live) detail() Detail {
+	d := Detail{Subscription: l.sub.clone(), Operations: make([]Operation, 0, len(l.ops)), Timeline: append([]Event(nil), l.timeline...)}
+	for _, o := range l.ops {
 		d.Operations = append(d.Operations, o.op)
 	}
-	return d, nil
+	return d
 }
 
 // Operations lists the subscription's operations, oldest first;
@@ -198,9 +281,10 @@ func (st *Store) Operations(id string, pendingOnly bool) ([]Operation, error) {
 	if err != nil {
 		return nil, err
 	}
+	l := st.read(rec)
 	out := []Operation{}
-	for _, o := range rec.ops {
-		if !pendingOnly || o == rec.pending {
+	for _, o := range l.ops {
+		if !pendingOnly || o == l.pending {
 			out = append(out, o.op)
 		}
 	}
@@ -215,20 +299,20 @@ func (st *Store) Operation(id, opID string) (Operation, error) {
 	if err != nil {
 		return Operation{}, err
 	}
-	o, err := rec.operation(opID)
+	o, err := st.read(rec).operation(opID)
 	if err != nil {
 		return Operation{}, err
 	}
 	return o.op, nil
 }
 
-func (rec *record) operation(opID string) (*opRecord, error) {
-	for _, o := range rec.ops {
+func (l *live) operation(opID string) (*opRecord, error) {
+	for _, o := range l.ops {
 		if o.op.ID == opID {
 			return o, nil
 		}
 	}
-	return nil, Refuse(OperationNotFound, "Operation %s not found for subscription %s", opID, rec.sub.ID)
+	return nil, Refuse(OperationNotFound, "Operation %s not found for subscription %s", opID, l.sub.ID)
 }
 
 // Update runs transition on the subscription under the lock and records
@@ -252,15 +336,18 @@ func (st *Store) update(id string, transition func(*Subscription) error, event E
 	if err != nil {
 		return Subscription{}, Subscription{}, err
 	}
-	next := rec.sub.clone()
+	cur := st.read(rec)
+	next := cur.sub.clone()
 	if err := transition(&next); err != nil {
 		return Subscription{}, Subscription{}, err
 	}
-	if respectLock && rec.pending != nil {
-		return Subscription{}, Subscription{}, Refuse(Locked, "Subscription %s is locked by the pending operation %s.", id, rec.pending.op.ID)
+	if respectLock && cur.pending != nil {
+		return Subscription{}, Subscription{}, Refuse(Locked, "Subscription %s is locked by the pending operation %s.", id, cur.pending.op.ID)
 	}
-	before, rec.sub = rec.sub.clone(), next
-	rec.appendEvent(event)
+	l := st.open(rec)
+	defer st.settle(rec, event.At)
+	before, l.sub = l.sub.clone(), next
+	l.appendEvent(event)
 	return before, next.clone(), nil
 }
 
@@ -274,17 +361,19 @@ func (st *Store) Begin(id string, op Operation, change Change, check func(Subscr
 	if err != nil {
 		return Operation{}, Subscription{}, err
 	}
-	if err := check(rec.sub.clone()); err != nil {
+	cur := st.read(rec)
+	if err := check(cur.sub.clone()); err != nil {
 		return Operation{}, Subscription{}, err
 	}
-	if rec.pending != nil {
-		return Operation{}, Subscription{}, Refuse(Locked, "Subscription %s is locked by the pending operation %s.", id, rec.pending.op.ID)
+	if cur.pending != nil {
+		return Operation{}, Subscription{}, Refuse(Locked, "Subscription %s is locked by the pending operation %s.", id, cur.pending.op.ID)
 	}
+	l := st.open(rec)
 	op.Status = OpInProgress
-	o := &opRecord{op: op, before: rec.sub.clone(), change: change}
-	rec.addOperation(o)
-	rec.pending = o
-	rec.appendEvent(Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " InProgress", OperationID: op.ID})
+	o := &opRecord{op: op, before: l.sub.clone(), change: change}
+	l.addOperation(o)
+	l.pending = o
+	l.appendEvent(Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " InProgress", OperationID: op.ID})
 	return op, o.before.clone(), nil
 }
 
@@ -299,28 +388,34 @@ func (st *Store) Settle(id, opID string, outcome OperationStatus, message string
 	if err != nil {
 		return Settlement{}, err
 	}
-	o, err := rec.operation(opID)
+	cur := st.read(rec)
+	o, err := cur.operation(opID)
 	if err != nil {
 		return Settlement{}, err
 	}
-	if o != rec.pending {
+	if o != cur.pending {
 		return Settlement{}, Refuse(Settled, "Operation %s is already %s.", opID, o.op.Status)
 	}
+	l := st.open(rec)
+	defer st.settle(rec, now)
 	if outcome == OpSucceeded {
-		next := rec.sub.clone()
+		next := l.sub.clone()
 		if err := next.apply(o.change); err != nil {
 			outcome, message = OpConflict, err.(*Refusal).Message
 		} else {
-			rec.sub = next
+			l.sub = next
 		}
 	}
 	o.op.Status = outcome
 	if outcome != OpSucceeded {
 		o.op.ErrorStatusCode, o.op.ErrorMessage = string(outcome), message
 	}
-	rec.pending = nil
-	rec.appendEvent(Event{At: now, Kind: "operation", Detail: string(o.op.Action) + " " + string(outcome), OperationID: opID})
-	return Settlement{Operation: o.op, Before: o.before.clone(), After: rec.sub.clone()}, nil
+	l.pending = nil
+	l.appendEvent(Event{At: now, Kind: "operation", Detail: string(o.op.Action) + " " + string(outcome), OperationID: opID})
+	settled := Settlement{Operation: o.op, Before: o.before, After: l.sub.clone()}
+	// Only a pending operation needs what it started from and changes.
+	o.before, o.change = Subscription{}, Change{}
+	return settled, nil
 }
 
 // Notify records a notify-only operation (Suspend, Reinstate,
@@ -333,19 +428,22 @@ func (st *Store) Notify(id string, op Operation, transition func(*Subscription) 
 	if err != nil {
 		return Operation{}, Subscription{}, err
 	}
-	next := rec.sub.clone()
+	cur := st.read(rec)
+	next := cur.sub.clone()
 	if err := transition(&next); err != nil {
 		return Operation{}, Subscription{}, err
 	}
-	if respectLock && rec.pending != nil {
-		return Operation{}, Subscription{}, Refuse(Locked, "Subscription %s is locked by the pending operation %s.", id, rec.pending.op.ID)
+	if respectLock && cur.pending != nil {
+		return Operation{}, Subscription{}, Refuse(Locked, "Subscription %s is locked by the pending operation %s.", id, cur.pending.op.ID)
 	}
-	before := rec.sub.clone()
-	rec.sub = next
+	l := st.open(rec)
+	defer st.settle(rec, op.TimeStamp)
+	before := l.sub.clone()
+	l.sub = next
 	op.Status = OpSucceeded
 	op.PlanID, op.Quantity = next.PlanID, next.Quantity
-	rec.addOperation(&opRecord{op: op, before: before})
-	rec.appendEvent(Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " Succeeded", OperationID: op.ID})
+	l.addOperation(&opRecord{op: op})
+	l.appendEvent(Event{At: op.TimeStamp, Kind: "operation", Detail: string(op.Action) + " " + string(op.OperationRequestSource) + " Succeeded", OperationID: op.ID})
 	return op, before, nil
 }
 
@@ -354,7 +452,8 @@ func (st *Store) Note(id string, e Event) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if rec, ok := st.byID[id]; ok {
-		rec.appendEvent(e)
+		st.open(rec).appendEvent(e)
+		st.settle(rec, e.At)
 	}
 }
 
