@@ -182,9 +182,20 @@ func TestJournalNamesTheFaultThatFired(t *testing.T) {
 	addRule(t, srv, `{"id":"busy","match":{"path":"/api/v1/nope"},"effect":{"status":503}}`)
 	_, _ = trySend(http.MethodPost, srv.URL+"/oauth/token", "")
 	send(t, http.MethodGet, srv.URL+"/api/v1/nope", "")
+	// The reset reaches the client before the server has journaled it:
+	// the entry comes when the handler returns, so wait for it.
 	got := entries(journalOf(t, srv, ""))
+	for deadline := time.Now().Add(5 * time.Second); len(got) < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+		got = entries(journalOf(t, srv, ""))
+	}
 	if len(got) != 2 {
 		t.Fatalf("%v", got)
+	}
+	// Entries are journaled as their requests end: the reset's may come
+	// second.
+	if got[0]["path"] != "/oauth/token" {
+		got[0], got[1] = got[1], got[0]
 	}
 	if f := got[0]["fault"].(map[string]any); got[0]["status"] != 0.0 || f["rule"] != "cut" || f["effect"] != "latency 1ms + reset" {
 		t.Errorf("reset entry %v", got[0])

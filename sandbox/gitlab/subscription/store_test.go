@@ -20,7 +20,7 @@ func key(i int) subscription.Key {
 }
 
 // place claims, answers and provisions order i, as the portal would.
-func place(t *testing.T, s *subscription.Store, i int, final subscription.Status) {
+func place(t testing.TB, s *subscription.Store, i int, final subscription.Status) {
 	t.Helper()
 	sub := subscription.Subscription{Key: key(i), Status: subscription.Creating, CreatedAt: t0,
 		Order: subscription.Order{ExternalSubscriptionID: key(i).ExternalID, Customer: subscription.Customer{CompanyName: "Acme"}}}
@@ -141,5 +141,21 @@ func TestListingPagesByCursorAcrossEvictions(t *testing.T) {
 	none, _ := s.List(subscription.Filter{Status: subscription.Provisioned}, listing.Page{Limit: 3})
 	if none.Total != 0 || len(none.Subscriptions) != 0 {
 		t.Errorf("status filter: %+v", none)
+	}
+}
+
+// BenchmarkListingAPage lists one page of 100 out of 100 000 final
+// (frozen) orders: the cost is the page's, not the store's.
+func BenchmarkListingAPage(b *testing.B) {
+	s := subscription.NewStore()
+	for i := range 100000 {
+		place(b, s, i, subscription.Failed)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := s.List(subscription.Filter{}, listing.Page{Limit: 100, Offset: 50000})
+		if err != nil || len(p.Subscriptions) != 100 || p.Total != 100000 {
+			b.Fatal(len(p.Subscriptions), p.Total, err)
+		}
 	}
 }
