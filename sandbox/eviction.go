@@ -19,7 +19,7 @@ func (s *Sandbox) evictionObserver(marketplace string) retention.Observer {
 			s.metrics.Evicted(marketplace, ev.Kind, ev.Count)
 		}
 		rec := s.recorder
-		if rec == nil {
+		if rec == nil || ev.Quiet {
 			return
 		}
 		body, _ := json.Marshal(map[string]any{"kind": ev.Kind, "reason": ev.Reason, "evicted": ev.Count, "keys": ev.Keys})

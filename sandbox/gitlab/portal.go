@@ -117,7 +117,7 @@ func New(s Settings, fx fixtures.GitLab, clk *clock.Clock, opts ...Option) (*Por
 		partners: map[string]fixtures.Partner{},
 		products: map[string]fixtures.Product{},
 		tokens: oauth.NewStore(tokenClock(s, clk, o.wallClock), s.TokenLifetime, oauth.WithPrefix(o.tokenPrefix),
-			oauth.WithBounds(s.TokenKeepExpired, s.MaxTokens)),
+			oauth.WithBounds(s.TokenKeepExpired, s.MaxTokens), oauth.WithForgotten(forgottenTokens(o.observeEviction))),
 		zuora:      zuora.New(),
 		received:   newNotificationLog(),
 		salesforce: salesforce.New(),
@@ -166,6 +166,19 @@ func (p *Portal) Reset() {
 	p.received.reset()
 	p.salesforce.Reset()
 	p.outbox.Reset()
+}
+
+// forgottenTokens counts the tokens the token store forgot in the
+// metrics (sandbox_records_evicted_total{kind="tokens"}), without a
+// journal note: a client fetching a token per call past
+// gitlab.max_tokens makes the store forget one per call.
+func forgottenTokens(observe retention.Observer) func(int) {
+	if observe == nil {
+		return nil
+	}
+	return func(n int) {
+		observe(retention.Eviction{Kind: "tokens", Listing: "/_sandbox/gitlab/tokens", Reason: retention.ReasonMaxRecords, Count: n, Quiet: true})
+	}
 }
 
 // forget drops what the portal kept beside orders that retention

@@ -126,3 +126,22 @@ func BenchmarkProvisionedOrderMemory(b *testing.B) {
 		b.ReportMetric(float64(large)/(1<<20), "MiB@60k")
 	}
 }
+
+// TestForgottenTokensAreCountedNotJournaled: past gitlab.max_tokens the
+// oldest token is forgotten at each new one; the metrics count them, and
+// the journal, which a token-per-call client would flood, gets no note.
+func TestForgottenTokensAreCountedNotJournaled(t *testing.T) {
+	srv := frozen(t, sandboxtest.WithConfig(func(c *sandbox.Config) { c.GitLab.MaxTokens = 100 }))
+	for range 150 {
+		token(t, srv, "demo-partner", scopeRead)
+	}
+	metrics := call(t, http.MethodGet, srv.URL+"/_sandbox/metrics", nil, nil)
+	if !strings.Contains(string(metrics.raw), `sandbox_records_evicted_total{marketplace="gitlab",kind="tokens"} 50`) ||
+		!strings.Contains(string(metrics.raw), `sandbox_records_held{marketplace="gitlab",kind="tokens"} 100`) {
+		t.Errorf("metrics:\n%s", grepLines(string(metrics.raw), "tokens"))
+	}
+	notes := call(t, http.MethodGet, srv.URL+"/_sandbox/journal?direction=sandbox", nil, nil)
+	if entries, _ := notes.json["entries"].([]any); len(entries) != 0 {
+		t.Errorf("%d journal notes for forgotten tokens", len(entries))
+	}
+}

@@ -27,6 +27,8 @@ type Store struct {
 	// are still attributed to it; max bounds the tokens kept at all.
 	keepExpired time.Duration
 	max         int
+	// forgot is told how many tokens one issue made the store forget.
+	forgot func(n int)
 
 	// mu guards every field below.
 	mu     sync.RWMutex
@@ -74,6 +76,10 @@ func WithBounds(keepExpired time.Duration, max int) StoreOption {
 	return func(s *Store) { s.keepExpired, s.max = keepExpired, max }
 }
 
+// WithForgotten tells forgot how many tokens the store forgot, each time
+// it forgets some (under its lock: forgot must not call the store).
+func WithForgotten(forgot func(n int)) StoreOption { return func(s *Store) { s.forgot = forgot } }
+
 // NewStore returns a store whose tokens live for lifetime on the clock now.
 func NewStore(now func() time.Time, lifetime time.Duration, opts ...StoreOption) *Store {
 	s := &Store{now: now, lifetime: lifetime, tokens: map[string]tokenEntry{}, keepExpired: -1}
@@ -114,6 +120,12 @@ func (s *Store) Issue(client Client, scopes []string) Token {
 // they expired and those past max. Tokens expire in the order they were
 // issued (one lifetime for all), so the oldest is always the first to go.
 func (s *Store) forgetLocked(now time.Time) {
+	before := s.dropped
+	defer func() {
+		if n := s.dropped - before; n > 0 && s.forgot != nil {
+			s.forgot(int(n))
+		}
+	}()
 	for s.head < len(s.order) {
 		v := s.order[s.head]
 		e := s.tokens[v]

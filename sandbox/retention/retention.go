@@ -152,6 +152,9 @@ type Eviction struct {
 	// Keys are the first few records evicted (at most MaxKeys), for a
 	// reader looking for a record that is gone.
 	Keys []string
+	// Quiet: count it, but write no journal note (records forgotten one
+	// by one as new ones come, such as tokens, would flood the journal).
+	Quiet bool
 }
 
 // MaxKeys is how many keys an Eviction names.
