@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/marketplace-sandbox/marketplace-sandbox/sandbox"
 )
@@ -107,4 +108,34 @@ func mustJSONb(v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// BenchmarkStatusProvisioned reads the status of a provisioned order,
+// which the store keeps frozen and thaws on each read.
+func BenchmarkStatusProvisioned(b *testing.B) {
+	cfg := sandbox.DefaultConfig()
+	cfg.Clock = "frozen"
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	defer srv.Close()
+	sb, err := sandbox.New(cfg, sandbox.WithBaseURL(srv.URL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h = sb.Handler()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, tokenRequest())
+	tok := strings.Split(strings.Split(rec.Body.String(), `"access_token":"`)[1], `"`)[0]
+	postOrder(h, tok, mustJSONb(order("bench-final")))
+	sb.Clock().Advance(b.Context(), time.Minute)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodGet, subsPath+"/bench-final", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Provisioned") {
+			b.Fatal(rec.Code, rec.Body)
+		}
+	}
 }

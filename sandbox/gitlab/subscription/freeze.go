@@ -78,3 +78,45 @@ func thaw(b []byte) (frozenRecord, error) {
 	f.Sub.notifications = f.Notifications
 	return f, err
 }
+
+// thawCacheSize is how many thawed final subscriptions a store keeps at
+// hand: a few megabytes, whatever the store holds.
+const thawCacheSize = 1024
+
+// thawCache keeps the last thawCacheSize frozen subscriptions read, as
+// values; the oldest put goes first. Its owner locks it and drops an
+// entry whenever the record changes.
+type thawCache struct {
+	subs  map[*record]Subscription
+	order []*record // oldest first
+}
+
+func (c *thawCache) get(r *record) (Subscription, bool) {
+	sub, ok := c.subs[r]
+	return sub, ok
+}
+
+func (c *thawCache) put(r *record, sub Subscription) {
+	if c.subs == nil {
+		c.subs = map[*record]Subscription{}
+	}
+	if _, ok := c.subs[r]; !ok {
+		c.order = append(c.order, r)
+	}
+	c.subs[r] = sub
+	for len(c.subs) > thawCacheSize && len(c.order) > 0 {
+		delete(c.subs, c.order[0])
+		c.order = c.order[1:]
+	}
+	if len(c.order) > 4*thawCacheSize { // dropped entries left in order
+		kept := make([]*record, 0, len(c.subs))
+		for _, o := range c.order {
+			if _, ok := c.subs[o]; ok {
+				kept = append(kept, o)
+			}
+		}
+		c.order = kept
+	}
+}
+
+func (c *thawCache) drop(r *record) { delete(c.subs, r) }

@@ -50,6 +50,7 @@ func (s *Store) removeLocked(r *record) {
 	if r.number != "" && s.byNumber[r.number] == r {
 		delete(s.byNumber, r.number)
 	}
+	s.thawed.drop(r)
 	r.removed, r.sub, r.frozen, r.reply = true, nil, nil, nil
 	s.gaps++
 	if s.gaps > 64 && s.gaps > len(s.order)/2 {

@@ -47,6 +47,9 @@ type Store struct {
 	gaps  int
 	seq   uint64
 	final retention.Queue[*record]
+	// thawed holds the recently read frozen subscriptions, so that a
+	// client polling a final order does not pay a thaw on every read.
+	thawed thawCache
 }
 
 // StoreOptions are what a store needs to bound its records.
@@ -177,10 +180,22 @@ func (s *Store) Get(key Key) (Subscription, error) {
 		defer s.mu.Unlock()
 		return r.sub.clone(), nil
 	}
+	if sub, ok := s.thawed.get(r); ok {
+		defer s.mu.Unlock()
+		return sub.clone(), nil
+	}
 	frozen := r.frozen // never changed once set: thawed outside the lock
 	s.mu.Unlock()
 	f, err := thaw(frozen)
-	return f.Sub, err
+	if err != nil {
+		return Subscription{}, err
+	}
+	s.mu.Lock()
+	if len(r.frozen) > 0 && &r.frozen[0] == &frozen[0] { // not changed meanwhile
+		s.thawed.put(r, f.Sub.clone())
+	}
+	s.mu.Unlock()
+	return f.Sub, nil
 }
 
 // KeyOf finds the subscription with a Zuora subscription number.
@@ -222,6 +237,7 @@ func (s *Store) apply(key Key, change func(*Subscription) error) (Subscription, 
 		if err != nil {
 			return Subscription{}, nil, err
 		}
+		s.thawed.drop(r)
 		if err := change(&f.Sub); err != nil {
 			return Subscription{}, nil, err
 		}
@@ -347,4 +363,5 @@ func (s *Store) Reset() {
 	s.byNumber = map[string]*record{}
 	s.order, s.gaps = nil, 0
 	s.final.Reset()
+	s.thawed = thawCache{}
 }
